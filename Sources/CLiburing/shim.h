@@ -1,0 +1,53 @@
+// liburing for Swift. A glibc header must come first: liburing.h defines
+// _XOPEN_SOURCE, and without this the module's fd_set clashes with SwiftGlibc's.
+#ifndef COMPIO_CLIBURING_SHIM_H
+#define COMPIO_CLIBURING_SHIM_H
+
+#include <sys/select.h>
+#include <liburing.h>
+
+struct curing_cqe {
+    uint64_t user_data;
+    int32_t res;
+    uint32_t flags;
+};
+
+// io_uring_for_each_cqe is a macro; the bulk reap is the hot path, so it lives here.
+static inline unsigned curing_reap(struct io_uring *ring, struct curing_cqe *out, unsigned max) {
+    unsigned head;
+    unsigned n = 0;
+    struct io_uring_cqe *cqe;
+    io_uring_for_each_cqe(ring, head, cqe) {
+        if (n == max) break;
+        out[n].user_data = cqe->user_data;
+        out[n].res = cqe->res;
+        out[n].flags = cqe->flags;
+        n++;
+    }
+    io_uring_cq_advance(ring, n);
+    return n;
+}
+
+static inline void curing_sqe_set_flags(struct io_uring_sqe *sqe, unsigned flags) { io_uring_sqe_set_flags(sqe, flags); }
+
+static const unsigned CURING_IOSQE_IO_LINK = IOSQE_IO_LINK;
+static const unsigned CURING_IOSQE_ASYNC = IOSQE_ASYNC;
+static const unsigned CURING_IORING_ASYNC_CANCEL_ALL = IORING_ASYNC_CANCEL_ALL;
+
+// Setup flags newer than some distro headers: define the kernel's values if missing.
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN (1U << 8)
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+static const unsigned CURING_SETUP_SQPOLL = IORING_SETUP_SQPOLL;
+static const unsigned CURING_SETUP_COOP_TASKRUN = IORING_SETUP_COOP_TASKRUN;
+static const unsigned CURING_SETUP_SINGLE_ISSUER = IORING_SETUP_SINGLE_ISSUER;
+static const unsigned CURING_SETUP_DEFER_TASKRUN = IORING_SETUP_DEFER_TASKRUN;
+static const unsigned CURING_SETUP_SUBMIT_ALL = IORING_SETUP_SUBMIT_ALL;
+
+#endif

@@ -1,0 +1,56 @@
+// What Glibc's Swift module lacks: epoll, eventfd, timerfd, signalfd, gettid,
+// statx, and a few macros that do not import.
+#ifndef COMPIO_CLINUX_SHIM_H
+#define COMPIO_CLINUX_SHIM_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/select.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/syscall.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <signal.h>
+#include <errno.h>
+#include <stdint.h>
+#include <linux/stat.h>
+
+static inline int clinux_gettid(void) { return (int)syscall(SYS_gettid); }
+
+static inline int clinux_statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *out) {
+    return (int)syscall(SYS_statx, dirfd, path, flags, mask, out);
+}
+
+static inline int clinux_errno(void) { return errno; }
+
+static inline int clinux_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags) {
+    return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+// CMSG_* are macros; control-message parsing needs them as functions.
+static inline struct cmsghdr *clinux_cmsg_firsthdr(struct msghdr *m) { return CMSG_FIRSTHDR(m); }
+static inline struct cmsghdr *clinux_cmsg_nxthdr(struct msghdr *m, struct cmsghdr *c) { return CMSG_NXTHDR(m, c); }
+static inline unsigned char *clinux_cmsg_data(struct cmsghdr *c) { return CMSG_DATA(c); }
+static inline size_t clinux_cmsg_space(size_t len) { return CMSG_SPACE(len); }
+static inline size_t clinux_cmsg_len(size_t len) { return CMSG_LEN(len); }
+
+static const int CLINUX_AT_FDCWD = AT_FDCWD;
+static const int CLINUX_AT_REMOVEDIR = AT_REMOVEDIR;
+static const int CLINUX_AT_SYMLINK_NOFOLLOW = AT_SYMLINK_NOFOLLOW;
+static const int CLINUX_AT_EMPTY_PATH = AT_EMPTY_PATH;
+static const int CLINUX_AT_STATX_SYNC_AS_STAT = AT_STATX_SYNC_AS_STAT;
+static const unsigned CLINUX_STATX_BASIC_STATS = STATX_BASIC_STATS;
+static const unsigned CLINUX_STATX_BTIME = STATX_BTIME;
+
+#endif

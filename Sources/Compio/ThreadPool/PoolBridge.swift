@@ -1,0 +1,92 @@
+import Synchronization
+
+/// Runs a driver's ops on a ``ThreadPool`` and brings their results back through
+/// the driver: the pool thread posts to this queue and notifies the driver,
+/// whose poll hands the completions out on its own thread. Nothing is resumed
+/// from a pool thread (DESIGN.md, invariant 3).
+public final class PoolBridge: Sendable {
+    /// A pool op's result, waiting for the driver's poll.
+    public struct Finished: @unchecked Sendable {
+        /// The op's key.
+        public let key: OpKey
+        /// What the op returned.
+        public let result: Result<Int, IOError>
+        /// The descriptor the op created, if any.
+        public let descriptor: OwnedDescriptor?
+    }
+
+    /// The pool the ops run on.
+    public let pool: ThreadPool
+    private let notifier: any DriverNotifier
+    private let finished = Mutex<[Finished]>([])
+    private let running = Atomic<Int>(0)
+
+    /// A bridge posting to `notifier`'s driver.
+    public init(pool: ThreadPool, notifier: any DriverNotifier) {
+        self.pool = pool
+        self.notifier = notifier
+    }
+
+    /// Pool ops submitted and not yet drained.
+    public var pending: Int { running.load(ordering: .acquiring) }
+
+    /// Runs `op` on the pool with `execute`.
+    ///
+    /// - Returns: a ticket to cancel it with, or `nil` when the pool is busy
+    ///   (the op did not run).
+    public func submit(
+        key: OpKey, op: Op,
+        execute: @escaping @Sendable (Op) -> (Result<Int, IOError>, OwnedDescriptor?)
+    ) -> PoolTicket? {
+        let ticket = PoolTicket()
+        running.add(1, ordering: .acquiringAndReleasing)
+        let accepted = pool.trySubmit { [self] in
+            let outcome: (Result<Int, IOError>, OwnedDescriptor?) =
+                ticket.start() ? execute(op) : (.failure(.errno(.canceled)), nil)
+            finished.withLock { $0.append(Finished(key: key, result: outcome.0, descriptor: outcome.1)) }
+            notifier.notify()
+        }
+        if !accepted {
+            running.subtract(1, ordering: .acquiringAndReleasing)
+            return nil
+        }
+        return ticket
+    }
+
+    /// Hands every finished op to `body`. Call from the driver's thread.
+    @discardableResult
+    public func drain(_ body: (Finished) -> Void) -> Int {
+        let batch = finished.withLock { list -> [Finished] in
+            if list.isEmpty { return [] }
+            let taken = list
+            list.removeAll(keepingCapacity: true)
+            return taken
+        }
+        if !batch.isEmpty { running.subtract(batch.count, ordering: .acquiringAndReleasing) }
+        for item in batch { body(item) }
+        return batch.count
+    }
+
+    /// Whether finished ops are waiting for ``drain(_:)``.
+    public var hasFinished: Bool { finished.withLock { !$0.isEmpty } }
+}
+
+/// Lets a driver cancel a pool op that has not started yet. Once a pool thread
+/// starts the op it runs to its real result.
+public final class PoolTicket: Sendable {
+    private static let queued = 0, started = 1, cancelled = 2
+    private let state = Atomic<Int>(PoolTicket.queued)
+
+    init() {}
+
+    /// Pool side: true if the op may run; false if it was cancelled first.
+    func start() -> Bool {
+        state.compareExchange(expected: Self.queued, desired: Self.started, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Driver side: cancels the op if it has not started. Returns whether it worked.
+    @discardableResult
+    public func cancel() -> Bool {
+        state.compareExchange(expected: Self.queued, desired: Self.cancelled, ordering: .acquiringAndReleasing).exchanged
+    }
+}

@@ -1,0 +1,2 @@
+import Compio
+print("compio-demo: driver core")

@@ -1,0 +1,22 @@
+import Glibc
+
+/// Counts this process's open descriptors, through `/proc/self/fd`.
+///
+/// The test command runs tests one at a time (`--no-parallel`), so a count
+/// taken before and after a test sees only that test's descriptors.
+enum OpenDescriptors {
+    /// Number of open descriptors now (not counting the one used to list them).
+    static func count() -> Int {
+        guard let dir = opendir("/proc/self/fd") else { return -1 }
+        defer { closedir(dir) }
+        var n = 0
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if name != "." && name != ".." { n += 1 }
+        }
+        return n - 1
+    }
+
+    /// Whether `fd` is open.
+    static func isOpen(_ fd: Int32) -> Bool { fcntl(fd, F_GETFD) != -1 }
+}

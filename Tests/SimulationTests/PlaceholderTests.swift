@@ -1,0 +1,6 @@
+import Testing
+import CompioSim
+
+@Test func traceFormatIsVersioned() {
+    #expect(CompioSim.traceFormatVersion == 1)
+}
