@@ -1,11 +1,13 @@
 // What Glibc's Swift module lacks: epoll, eventfd, timerfd, signalfd, gettid,
 // statx, and a few macros that do not import.
+//
+// No _GNU_SOURCE here: it renames fd_set's field (fds_bits instead of
+// __fds_bits), and clang then refuses the mismatch with SwiftGlibc's and
+// CLiburing's fd_set, depending on module build order. The few GNU extras we
+// need are declared below instead.
 #ifndef COMPIO_CLINUX_SHIM_H
 #define COMPIO_CLINUX_SHIM_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <sys/select.h>
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -25,6 +27,16 @@
 #include <errno.h>
 #include <stdint.h>
 #include <linux/stat.h>
+
+// GNU extensions glibc declares only under _GNU_SOURCE (see above).
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+extern int pipe2(int fds[2], int flags);
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+#ifndef AT_STATX_SYNC_AS_STAT
+#define AT_STATX_SYNC_AS_STAT 0x0000
+#endif
 
 static inline int clinux_gettid(void) { return (int)syscall(SYS_gettid); }
 
