@@ -30,9 +30,10 @@ import Testing
         let driver = try TestDrivers.make(choice)
         let pipe = try Fixture.pipe()
         defer { Fixture.close(pipe.read, pipe.write) }
-        #expect(Glibc.write(pipe.write, "abc", 3) == 3)
         let buffer = IOBuffer(capacity: 8)
+        // Data after the push: epoll completes a read that need not wait inside push.
         let key = try driver.pushPending(.read(fd: pipe.read, buffer: OpBuffer(buffer)))
+        #expect(Glibc.write(pipe.write, "abc", 3) == 3)
         // Wait until the kernel has done the read, without taking the completion.
         var completions: [Completion] = []
         let deadline = driver.now.advanced(by: .seconds(5))

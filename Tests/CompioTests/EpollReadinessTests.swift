@@ -48,6 +48,13 @@ import Testing
         if case .pending(let key) = result { key } else { nil }
     }
 
+    /// A pipe, `[read, write]`, close-on-exec.
+    func makePipe(nonBlocking: Bool) throws -> [Int32] {
+        var fds: [Int32] = [-1, -1]
+        guard pipe2(&fds, O_CLOEXEC | (nonBlocking ? O_NONBLOCK : 0)) == 0 else { throw IOError.code(errno) }
+        return fds
+    }
+
     /// Sends 64 KiB chunks on `fd` (with a small send buffer) until one has to
     /// wait. Returns the bytes the ready sends reported and the waiting send's key.
     func fillUntilSendWaits(_ driver: EpollDriver, _ fd: Int32) throws -> (sent: Int, waiting: OpKey) {
@@ -298,25 +305,36 @@ import Testing
         #expect(driver.registeredCount == 0)
     }
 
-    @Test func blockingPipeReadRunsOnThePool() throws {
+    @Test func blockingPipeReadsWaitWithGuardedAttempts() throws {
         let driver = try makeDriver()
-        var fds: [Int32] = [-1, -1]
-        let piped = pipe2(&fds, O_CLOEXEC)
-        #expect(piped == 0)
+        let fds = try makePipe(nonBlocking: false)
         defer { fds.forEach { _ = Glibc.close($0) } }
-        let buffer = IOBuffer(capacity: 4)
-        let key = try #require(pendingKey(driver.push(.read(fd: fds[0], buffer: OpBuffer(buffer)))))
-        #expect(driver.registeredCount == 0, "a blocking pipe is not polled: an attempt would block the loop")
-        #expect(write(fds[1], [8, 9]) == 2)
-        let c = try driver.wait(for: key)
-        #expect(c.result == .success(2))
+        let buffers = (0..<3).map { _ in IOBuffer(capacity: 1) }
+        let keys = try buffers.map { try #require(pendingKey(driver.push(.read(fd: fds[0], buffer: OpBuffer($0))))) }
+        #expect(driver.waitingCount(fds[0], .read) == 3, "a blocking pipe is polled, not tried blindly")
+        // One byte for three reads: a blind retry of the second would block the loop forever.
+        #expect(write(fds[1], [8]) == 1)
+        let first = try driver.wait(for: keys[0])
+        #expect(first.result == .success(1))
+        #expect(try driver.poll(timeout: .milliseconds(20)) { _ in } == 0)
+        #expect(driver.waitingCount(fds[0], .read) == 2)
+        #expect(write(fds[1], [1, 2]) == 2)
+        let rest = try driver.collect(2)
+        #expect(Set(rest.map(\.key)) == Set(keys[1...]))
+    }
+
+    @Test func blockingPipeWriteRunsOnThePool() throws {
+        let driver = try makeDriver()
+        let fds = try makePipe(nonBlocking: false)
+        defer { fds.forEach { _ = Glibc.close($0) } }
+        let key = try #require(pendingKey(driver.push(.write(fd: fds[1], buffer: OpBuffer(IOBuffer(bytes: [1, 2, 3]))))))
+        #expect(driver.registeredCount == 0, "writable promises room for some bytes, a blocking write wants room for all")
+        #expect(try driver.wait(for: key).result == .success(3))
     }
 
     @Test func nonBlockingPipeReadWaitsForReadiness() throws {
         let driver = try makeDriver()
-        var fds: [Int32] = [-1, -1]
-        let piped = pipe2(&fds, O_CLOEXEC | O_NONBLOCK)
-        #expect(piped == 0)
+        var fds = try makePipe(nonBlocking: true)
         defer { fds.forEach { _ = Glibc.close($0) } }
         let key = try #require(pendingKey(driver.push(.read(fd: fds[0], buffer: OpBuffer(IOBuffer(capacity: 4))))))
         #expect(driver.waitingCount(fds[0], .read) == 1)

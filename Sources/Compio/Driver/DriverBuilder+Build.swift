@@ -52,8 +52,8 @@ extension DriverBuilder {
     /// io_uring driver creates its ring and probes the opcodes it needs, and
     /// throws when either fails) and falls back to epoll otherwise, saying so
     /// once on stderr and in ``DriverSelection/last``. A forced ``Choice/ioUring``
-    /// that cannot be built is an error (``IOError/unsupported(_:)`` naming the
-    /// reason), never a silent fallback.
+    /// that cannot be built throws the io_uring driver's error (for example
+    /// `.errno(.notPermitted)` under a seccomp profile), never a silent fallback.
     public func build() throws(IOError) -> any Driver {
         let (driver, selection) = try buildWithSelection()
         DriverSelection.record(selection)
@@ -64,12 +64,10 @@ extension DriverBuilder {
     public func buildWithSelection() throws(IOError) -> (driver: any Driver, selection: DriverSelection) {
         switch choice {
         case .ioUring:
-            do {
-                let driver = try IoUringDriver(builder: self)
-                return (driver, DriverSelection(requested: choice, kind: .ioUring, fallbackReason: nil))
-            } catch {
-                throw .unsupported("io_uring was forced but is unusable here (\(error)); use COMPIO_DRIVER=epoll or auto")
-            }
+            // The io_uring driver's own error (`EPERM` from a seccomp profile,
+            // `ENOSYS`, `unsupported` for a missing opcode), unchanged.
+            let driver = try IoUringDriver(builder: self)
+            return (driver, DriverSelection(requested: choice, kind: .ioUring, fallbackReason: nil))
         case .epoll:
             return (try EpollDriver(builder: self), DriverSelection(requested: choice, kind: .epoll, fallbackReason: nil))
         case .auto:

@@ -84,7 +84,7 @@ public final class ThreadPool: @unchecked Sendable {
 
     private final class Start {
         let pool: ThreadPool
-        let job: @Sendable () -> Void
+        var job: (@Sendable () -> Void)?
         init(pool: ThreadPool, job: @escaping @Sendable () -> Void) {
             self.pool = pool
             self.job = job
@@ -100,7 +100,7 @@ public final class ThreadPool: @unchecked Sendable {
         var thread = pthread_t()
         let rc = pthread_create(&thread, &attr, { context in
             let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
-            start.pool.work(first: start.job)
+            start.pool.work(start)
             return nil
         }, start.toOpaque())
         if rc != 0 {
@@ -110,10 +110,14 @@ public final class ThreadPool: @unchecked Sendable {
         return true
     }
 
-    private func work(first: @escaping @Sendable () -> Void) {
-        var job: (@Sendable () -> Void)? = first
-        while let current = job {
-            current()
+    /// Runs jobs until the thread has been idle too long. A job is released as
+    /// soon as it returns, not when the next one arrives: an idle thread holding
+    /// its last job would keep whatever the job captured (a driver's notifier and
+    /// eventfd, an op's buffers) alive for up to `idleTimeout`.
+    private func work(_ start: Start) {
+        var job = start.job.take()
+        while job != nil {
+            job.take()!()
             job = nextJob()
         }
     }

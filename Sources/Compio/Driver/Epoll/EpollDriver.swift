@@ -90,14 +90,14 @@ public final class EpollDriver {
         BlockingOps.execute(op, socketFlags: Int32(SOCK_NONBLOCK.rawValue))
     }
 
-    private func pushReadiness(_ op: Op, fd: Int32, _ direction: EpollDirection) -> PushResult {
+    private func pushReadiness(_ op: Op, fd: Int32, _ direction: EpollDirection, guarded: Bool) -> PushResult {
         if interests[fd]?.hasWaiting(direction) != true, spend(fd) {
-            let (result, descriptor) = attempt(op)
+            let (result, descriptor) = attempt(op, fd: fd, guarded: guarded)
             if !result.wouldBlock {
                 return .ready(Completion(key: .immediate, op: op, result: result, descriptor: descriptor))
             }
         }
-        let key = insert(op, .waiting(fd: fd, direction))
+        let key = insert(op, .waiting(fd: fd, direction, guarded: guarded))
         interests[fd, default: EpollInterest()].enqueue(key, direction)
         syncInterest(fd)
         return .pending(key)
@@ -105,7 +105,7 @@ public final class EpollDriver {
 
     private func pushConnect(_ op: Op, fd: Int32) -> PushResult {
         if interests[fd]?.hasWaiting(.write) != true, spend(fd) {
-            let (result, _) = attempt(op)
+            let (result, _) = attempt(op, fd: fd, guarded: false)
             if case .failure(.errno(.nowInProgress)) = result {
                 let key = insert(op, .connecting(fd: fd))
                 interests[fd, default: EpollInterest()].enqueue(key, .write)
@@ -117,7 +117,7 @@ public final class EpollDriver {
             }
         }
         // `EAGAIN` (a Unix socket's full backlog): retry the connect itself when writable.
-        return pushReadiness(op, fd: fd, .write)
+        return pushReadiness(op, fd: fd, .write, guarded: false)
     }
 
     private func pushPoll(_ op: Op, fd: Int32, events: UInt32) -> PushResult {
@@ -135,8 +135,9 @@ public final class EpollDriver {
     }
 
     /// The attempt made on the driver thread, which must not block.
-    private func attempt(_ op: Op) -> (Result<Int, IOError>, OwnedDescriptor?) {
-        BlockingOps.execute(EpollRoute.nonBlockingAttempt(op), socketFlags: Int32(SOCK_NONBLOCK.rawValue))
+    private func attempt(_ op: Op, fd: Int32, guarded: Bool) -> (Result<Int, IOError>, OwnedDescriptor?) {
+        if guarded && EpollRoute.guardedAttemptWouldBlock(fd) { return (.failure(.errno(.resourceTemporarilyUnavailable)), nil) }
+        return BlockingOps.execute(EpollRoute.nonBlockingAttempt(op), socketFlags: Int32(SOCK_NONBLOCK.rawValue))
     }
 
     /// Takes one attempt from `fd`'s budget for this turn; false when it is spent.
@@ -240,8 +241,8 @@ public final class EpollDriver {
             case .connecting:
                 let pending = BlockingOps.pendingSocketError(fd)
                 outcome = (pending == 0 ? .success(0) : .failure(.code(pending)), nil)
-            case .waiting:
-                outcome = attempt(op)
+            case .waiting(_, _, let guarded):
+                outcome = attempt(op, fd: fd, guarded: guarded)
                 if case .connect = op, case .failure(.errno(.nowInProgress)) = outcome.0 {
                     table.setExtra(key, .connecting(fd: fd))
                     return
@@ -267,33 +268,39 @@ public final class EpollDriver {
 
     // MARK: poll
 
-    private func timeoutMilliseconds(_ timeout: Duration?) -> Int32 {
-        guard let timeout else { return -1 }
-        let ns = timeout.nanosecondsClamped
+    /// Milliseconds for `epoll_wait` until `deadline` (`nil`: forever, `-1`),
+    /// rounded up: a 1 µs timeout must wait, not spin at 0.
+    private func milliseconds(until deadline: Instant?) -> Int32 {
+        guard let deadline else { return -1 }
+        let ns = MonotonicClock.now().duration(to: deadline).nanosecondsClamped
         if ns <= 0 { return 0 }
-        // Rounded up: a 1 µs timeout must wait, not spin at 0.
-        let ms = ns / 1_000_000 + (ns % 1_000_000 == 0 ? 0 : 1)
-        return Int32(clamping: ms)
+        return Int32(clamping: ns / 1_000_000 + (ns % 1_000_000 == 0 ? 0 : 1))
     }
 
-    private func wait(milliseconds: Int32) throws(IOError) {
-        var timeout = milliseconds
-        if !ready.isEmpty || bridge.hasFinished { timeout = 0 }
-        if eventNotifier.flag.prepareToBlock() { timeout = 0 }
-        let n = epoll_wait(epollFD, events, Self.eventCapacity, timeout)
-        let code = errno
-        eventNotifier.flag.markAwake()
-        if n < 0 {
-            if code == EINTR { return }
-            throw .code(code)
-        }
-        for i in 0..<Int(n) {
-            let event = events[i]
-            if event.data.u64 == Self.notifierToken {
-                eventNotifier.drain()
-            } else {
-                descriptorReady(Int32(truncatingIfNeeded: event.data.u64), event.events)
+    /// Waits until something is ready to hand out, a notification arrives, or
+    /// `deadline` passes. Readiness that only led to `EAGAIN` again, and
+    /// signals (`EINTR`), wait on for the rest of the time rather than return
+    /// early with nothing.
+    private func wait(until deadline: Instant?, zero: Bool) throws(IOError) {
+        while true {
+            var timeout = zero ? 0 : milliseconds(until: deadline)
+            if !ready.isEmpty || bridge.hasFinished { timeout = 0 }
+            var woken = eventNotifier.flag.prepareToBlock()
+            if woken { timeout = 0 }
+            let n = epoll_wait(epollFD, events, Self.eventCapacity, timeout)
+            let code = errno
+            eventNotifier.flag.markAwake()
+            if n < 0 && code != EINTR { throw .code(code) }
+            for i in 0..<Int(max(n, 0)) {
+                let event = events[i]
+                if event.data.u64 == Self.notifierToken {
+                    eventNotifier.drain()
+                    woken = true
+                } else {
+                    descriptorReady(Int32(truncatingIfNeeded: event.data.u64), event.events)
+                }
             }
+            if woken || timeout == 0 || !ready.isEmpty || bridge.hasFinished { return }
         }
     }
 
@@ -328,8 +335,8 @@ extension EpollDriver: Driver {
         case .pool:
             if case .close(let fd) = op { abandonWaiting(fd, .closed) }
             return pushPool(op)
-        case .readiness(let fd, let direction):
-            return pushReadiness(op, fd: fd, direction)
+        case .readiness(let fd, let direction, let guarded):
+            return pushReadiness(op, fd: fd, direction, guarded: guarded)
         case .connect(let fd):
             return pushConnect(op, fd: fd)
         case .poll(let fd, let events):
@@ -345,7 +352,7 @@ extension EpollDriver: Driver {
     public func cancel(_ key: OpKey) {
         guard table.requestCancel(key) == .issueCancel, let state = table.extra(key) else { return }
         switch state {
-        case .waiting(let fd, _), .connecting(let fd), .polling(let fd, _):
+        case .waiting(let fd, _, _), .connecting(let fd), .polling(let fd, _):
             let removed = interests[fd]?.remove(key) ?? false
             precondition(removed, "EpollDriver: waiting op \(key) missing from fd \(fd)'s queues")
             syncInterest(fd)
@@ -363,7 +370,8 @@ extension EpollDriver: Driver {
     public func poll(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int {
         if isShutDown { return 0 }
         attemptsThisTurn.removeAll(keepingCapacity: true)
-        try wait(milliseconds: timeoutMilliseconds(timeout))
+        let zero = timeout.map { $0 <= .zero } ?? false
+        try wait(until: timeout.map { MonotonicClock.now().advanced(by: $0) }, zero: zero)
         drainPool()
         var delivered = 0
         while delivered < Self.completionsPerPoll, let item = ready.popFirst() {

@@ -1,7 +1,8 @@
 /// Where one of the epoll driver's ops is: the driver's per-op data in its ``OpTable``.
 enum EpollOpState {
-    /// Waits in `fd`'s queue for `direction`; retried with its syscall when epoll reports it.
-    case waiting(fd: Int32, EpollDirection)
+    /// Waits in `fd`'s queue for `direction`; retried with its syscall when
+    /// epoll reports it. `guarded`: see ``EpollRoute/readiness(fd:_:guarded:)``.
+    case waiting(fd: Int32, EpollDirection, guarded: Bool)
     /// A `connect` that returned `EINPROGRESS`: waits in `fd`'s write queue;
     /// writability means the attempt ended, and `SO_ERROR` says how.
     case connecting(fd: Int32)
@@ -15,7 +16,7 @@ enum EpollOpState {
     /// The descriptor whose interest holds the op, if it waits for readiness.
     var waitingDescriptor: Int32? {
         switch self {
-        case .waiting(let fd, _), .connecting(let fd), .polling(let fd, _): fd
+        case .waiting(let fd, _, _), .connecting(let fd), .polling(let fd, _): fd
         case .pool, .finishing: nil
         }
     }

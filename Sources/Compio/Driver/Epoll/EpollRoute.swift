@@ -12,7 +12,9 @@ enum EpollRoute {
     /// Runs on the thread pool as a blocking syscall.
     case pool
     /// Tried at once; on `EAGAIN` waits in `fd`'s queue for `direction`.
-    case readiness(fd: Int32, EpollDirection)
+    /// `guarded`: the descriptor is in blocking mode, so each attempt first asks
+    /// `poll(2)` (zero timeout) whether it would block (see ``guardedAttemptWouldBlock(_:)``).
+    case readiness(fd: Int32, EpollDirection, guarded: Bool)
     /// `connect`: tried at once; on `EINPROGRESS` waits for writability, then
     /// reads the socket's pending error.
     case connect(fd: Int32)
@@ -39,13 +41,14 @@ enum EpollRoute {
         case .write(let fd, _), .writeVectored(let fd, _):
             return stream(fd, .write)
         case .recv(let fd, _, _), .recvFrom(let fd, _, _, _), .recvMessage(let fd, _, _):
-            return .readiness(fd: fd, .read)
+            return .readiness(fd: fd, .read, guarded: false)
         case .send(let fd, _, _), .sendTo(let fd, _, _, _), .sendMessage(let fd, _, _):
-            return .readiness(fd: fd, .write)
+            return .readiness(fd: fd, .write, guarded: false)
         case .accept(let fd, _):
-            return nonBlocking(fd, then: .readiness(fd: fd, .read))
+            return blocking(fd).map { $0 ? .readiness(fd: fd, .read, guarded: true) : .readiness(fd: fd, .read, guarded: false) }
         case .connect(let fd, _):
-            return nonBlocking(fd, then: .connect(fd: fd))
+            // A blocking connect waits for the handshake inside the syscall.
+            return blocking(fd).map { $0 ? .pool : .connect(fd: fd) }
         case .pollOnce(let fd, let events):
             return events == 0 ? .failed(.invalidArgument("pollOnce with no events")) : .poll(fd: fd, events: events)
         case .readAt, .writeAt, .readVectoredAt, .writeVectoredAt, .sync, .openAt, .close, .metadata,
@@ -58,22 +61,57 @@ enum EpollRoute {
     }
 
     /// A plain `read`/`write`: regular files, directories and block devices
-    /// always "ready" yet block on the disk, so they go to the pool; so does a
-    /// pollable descriptor in blocking mode, whose attempt would block the loop.
+    /// always "ready" yet block on the disk, so they go to the pool. A pollable
+    /// descriptor in blocking mode (a pipe from `pipe(2)`, a terminal) still
+    /// waits for readiness when reading, with guarded attempts; a blocking
+    /// write goes to the pool, because "writable" only promises room for some
+    /// bytes and a blocking write of more waits for room for all of them.
     private static func stream(_ fd: Int32, _ direction: EpollDirection) -> EpollRoute {
         var info = stat()
         if fstat(fd, &info) != 0 { return .failed(.code(errno)) }
         switch info.st_mode & S_IFMT {
-        case S_IFREG, S_IFDIR, S_IFBLK: return .pool
-        default: return nonBlocking(fd, then: .readiness(fd: fd, direction))
+        case S_IFREG, S_IFDIR, S_IFBLK:
+            return .pool
+        default:
+            return blocking(fd).map { isBlocking in
+                switch (isBlocking, direction) {
+                case (false, _): .readiness(fd: fd, direction, guarded: false)
+                case (true, .read): .readiness(fd: fd, .read, guarded: true)
+                case (true, .write): .pool
+                }
+            }
         }
     }
 
-    /// `route` when `fd` is in non-blocking mode, else the pool.
-    private static func nonBlocking(_ fd: Int32, then route: EpollRoute) -> EpollRoute {
+    /// Whether `fd` is in blocking mode (no `O_NONBLOCK`); `.failed` when `fcntl` fails.
+    private static func blocking(_ fd: Int32) -> BlockingMode {
         let flags = fcntl(fd, F_GETFL)
-        if flags < 0 { return .failed(.code(errno)) }
-        return flags & O_NONBLOCK != 0 ? route : .pool
+        if flags < 0 { return .unknown(.code(errno)) }
+        return .known(flags & O_NONBLOCK == 0)
+    }
+
+    /// The answer of ``blocking(_:)``.
+    private enum BlockingMode {
+        case known(Bool)
+        case unknown(IOError)
+
+        func map(_ route: (Bool) -> EpollRoute) -> EpollRoute {
+            switch self {
+            case .known(let isBlocking): route(isBlocking)
+            case .unknown(let error): .failed(error)
+            }
+        }
+    }
+
+    /// Before a guarded attempt on a blocking descriptor: true when `poll(2)`
+    /// says a read of `fd` would block now. Readable means the read returns at
+    /// once, unless another reader outside this driver takes the data first;
+    /// sharing a blocking descriptor with such a reader is not supported.
+    static func guardedAttemptWouldBlock(_ fd: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let n = Glibc.poll(&entry, 1, 0)
+        // An error (EINTR, …) counts as not ready: the op waits for epoll instead.
+        return n <= 0
     }
 
     /// The op as the driver attempts it on its own thread: the `send`/`recv`
