@@ -76,6 +76,8 @@ public final class ThreadPool: @unchecked Sendable {
         return false
     }
 
+    private static let taken: @Sendable () -> Void = {}
+
     private func locked<R>(_ body: () -> R) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -110,13 +112,12 @@ public final class ThreadPool: @unchecked Sendable {
         return true
     }
 
-    /// Runs jobs until the thread has been idle too long. A job is released as
-    /// soon as it returns, not when the next one arrives: an idle thread holding
-    /// its last job would keep whatever the job captured (a driver's notifier and
-    /// eventfd, an op's buffers) alive for up to `idleTimeout`.
     private func work(_ start: Start) {
         var job = start.job.take()
         while job != nil {
+            // The job, and all it captured (an op's buffers, a bridge and its
+            // driver's notifier), is released before the thread waits for the
+            // next one: an idle thread must not keep them alive for `idleTimeout`.
             job.take()!()
             job = nextJob()
         }
@@ -143,6 +144,7 @@ public final class ThreadPool: @unchecked Sendable {
         }
         idle -= 1
         let job = queue[queueHead]
+        queue[queueHead] = ThreadPool.taken  // the queue must not keep a taken job's captures alive
         queueHead += 1
         if queueHead == queue.count {
             queue.removeAll(keepingCapacity: true)
