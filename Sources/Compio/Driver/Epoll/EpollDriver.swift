@@ -32,7 +32,8 @@ public final class EpollDriver {
 
     private let epollFD: Int32
     private let eventNotifier: EventNotifier
-    private let bridge: PoolBridge
+    // A `var` only so that shutdown can ask `isKnownUniquelyReferenced`.
+    private var bridge: PoolBridge
     private let events: UnsafeMutablePointer<epoll_event>
     private var table: OpTable<EpollOpState>
     private var interests: [Int32: EpollInterest] = [:]
@@ -404,6 +405,10 @@ extension EpollDriver: Driver {
             drainPool()
         }
         drainPool()
+        // A pool thread releases a finished job, which holds the bridge and so
+        // the notifier and its eventfd, just after posting the result. Wait for
+        // that too, so that a dropped driver leaves no descriptor behind.
+        while !isKnownUniquelyReferenced(&bridge) && MonotonicClock.now() < deadline { usleep(100) }
         while let item = ready.popFirst() { _ = table.complete(item.key) }
         _ = Glibc.close(epollFD)
     }
