@@ -410,19 +410,22 @@ extension IoUringDriver: Driver {
                 break
             }
         }
-        if ringInFlight > 0 || wakeArmed {
+        let abandoned = ringInFlight > 0 || wakeArmed
+        if abandoned {
             // The kernel may still write into these ops' memory: keep it forever
             // rather than free it under the kernel.
             _ = Unmanaged.passRetained(AbandonedOps(table: table))
-            table = OpTable(capacity: 1)
             let message = "IoUringDriver: \(ringInFlight) ops still in the kernel at shutdown; their memory is leaked on purpose\n"
             _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-        } else {
-            wakeBuffer.deallocate()
         }
+        // Pool ops that outlived the wait keep their memory alive in the pool's
+        // closures; their late results are dropped with the bridge.
+        table = OpTable(capacity: 1)
+        // Close the ring first, then free what the kernel wrote into.
         io_uring_queue_exit(ring)
         ring.deallocate()
         reaped.deallocate()
+        if !abandoned { wakeBuffer.deallocate() }
         closed = true
         shuttingDown = false
     }
