@@ -85,6 +85,17 @@ import Testing
             .send(fd: -1, buffer: OpBuffer(buffer), flags: 0),
             .recv(fd: -1, buffer: OpBuffer(buffer), flags: 0),
             .shutdown(fd: -1, how: Int32(SHUT_RDWR)),
+            .pollOnce(fd: -1, events: UInt32(POLLIN)),  // poll(2) itself would ignore it and wait forever
+            .pollOnce(fd: 1_000_000, events: UInt32(POLLIN)),  // poll(2) says POLLNVAL
+            .connect(fd: -1, address: SocketAddressBuffer()),
+            .readVectoredAt(fd: -1, buffers: vector, offset: 0),
+            .writeVectoredAt(fd: -1, buffers: vector, offset: 0),
+            .sendTo(fd: -1, buffer: OpBuffer(buffer), flags: 0, address: SocketAddressBuffer()),
+            .recvFrom(fd: -1, buffer: OpBuffer(buffer), flags: 0, address: SocketAddressBuffer()),
+            .sendMessage(fd: -1, message: MessageBuffer(buffers: vector), flags: 0),
+            .recvMessage(fd: -1, message: MessageBuffer(buffers: vector), flags: 0),
+            .metadataAt(directory: -1, path: try OpPath("relative"), followSymlinks: true, into: MetadataBuffer()),
+            .bind(fd: -1, address: SocketAddressBuffer()),
             .openAt(directory: -1, path: try OpPath("relative"), flags: O_RDONLY, mode: 0),
         ]
         for op in ops {
@@ -321,6 +332,10 @@ import Testing
             #expect(try run(.shutdown(fd: client, how: Int32(SHUT_WR))).0.get() == 0)
             #expect(try fetch { .recv(fd: server, buffer: $0, flags: 0) } == "", "end of stream after SHUT_WR")
             #expect(run(.shutdown(fd: client, how: 99)).0.error == .errno(.invalidArgument))
+            let second = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)))
+            defer { close(second) }
+            #expect(run(.bind(fd: second, address: address)).0.error == .errno(.addressInUse))
+            #expect(run(.connect(fd: client, address: address)).0.error == .errno(.socketIsConnected))
         }
     }
 
@@ -437,6 +452,7 @@ import Testing
 
             let empty = IOBuffer(capacity: 8)
             #expect(run(.recvFrom(fd: receiver, buffer: OpBuffer(empty), flags: Int32(MSG_DONTWAIT), address: from)).0.error == .errno(.resourceTemporarilyUnavailable))
+            #expect(run(.listen(fd: receiver, backlog: 1)).0.error == .errno(.notSupported), "a datagram socket cannot listen")
         }
     }
 
@@ -565,16 +581,28 @@ private func makeSocketPair(_ type: Int32) throws -> (Int32, Int32) {
 /// A listening TCP socket on 127.0.0.1 and its address.
 private func tcpListener(socketFlags: Int32 = 0) throws -> (Int32, SocketAddressBuffer) {
     let fd = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0), socketFlags: socketFlags))
-    _ = try run(.bind(fd: fd, address: loopback(port: 0))).0.get()
-    _ = try run(.listen(fd: fd, backlog: 8)).0.get()
-    return (fd, try localAddress(fd))
+    return try closingOnError(fd) {
+        _ = try run(.bind(fd: fd, address: loopback(port: 0))).0.get()
+        _ = try run(.listen(fd: fd, backlog: 8)).0.get()
+        return (fd, try localAddress(fd))
+    }
+}
+
+/// `body`'s result, or `fd` closed and the error rethrown, so a failed setup leaks nothing.
+private func closingOnError<R>(_ fd: Int32, _ body: () throws -> R) throws -> R {
+    do { return try body() } catch {
+        close(fd)
+        throw error
+    }
 }
 
 /// A UDP socket bound to an ephemeral port on 127.0.0.1.
 private func udpSocket() throws -> Int32 {
     let fd = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)))
-    _ = try run(.bind(fd: fd, address: loopback(port: 0))).0.get()
-    return fd
+    return try closingOnError(fd) {
+        _ = try run(.bind(fd: fd, address: loopback(port: 0))).0.get()
+        return fd
+    }
 }
 
 private func loopback(port: UInt16) -> SocketAddressBuffer {

@@ -31,9 +31,10 @@ import Testing
         let driver = try TestDrivers.make(choice)
         let pipe = try Fixture.pipe()
         defer { Fixture.close(pipe.read, pipe.write) }
-        #expect(Glibc.write(pipe.write, "abc", 3) == 3)
         let buffer = IOBuffer(capacity: 8)
+        // Data after the push: epoll completes a read that need not wait inside push.
         let key = try driver.pushPending(.read(fd: pipe.read, buffer: OpBuffer(buffer)))
+        #expect(Glibc.write(pipe.write, "abc", 3) == 3)
         // Wait until the kernel has done the read, without taking the completion.
         var completions: [Completion] = []
         let deadline = driver.now.advanced(by: .seconds(5))
@@ -54,10 +55,23 @@ import Testing
         let key = try driver.pushPending(.write(fd: pipe.write, buffer: OpBuffer(out, count: out.initialized)))
         driver.cancel(key)
         let c = try driver.wait(for: key)
-        #expect(c.error == .errno(.canceled))
         #expect(returnedBuffer(c.op)?.owner === out)
         _ = try driver.poll(timeout: .milliseconds(20)) { _ in }
-        #expect(Fixture.pendingBytes(pipe.read) == 0, "the cancelled write reached the pipe")
+        switch choice {
+        case .epoll:
+            // epoll submits at push: a write to a blocking pipe is already on the
+            // pool, where a cancel only stops it if no thread has started it
+            // (CONTRIBUTING.md, "Cancel of an op already running on the thread pool").
+            if c.result == .success(5) {
+                #expect(Fixture.pendingBytes(pipe.read) == 5, "the write ran, so its bytes are in the pipe")
+            } else {
+                #expect(c.error == .errno(.canceled))
+                #expect(Fixture.pendingBytes(pipe.read) == 0, "the cancelled write reached the pipe")
+            }
+        case .ioUring, .auto:
+            #expect(c.error == .errno(.canceled))
+            #expect(Fixture.pendingBytes(pipe.read) == 0, "the cancelled write reached the pipe")
+        }
     }
 
     @Test(arguments: TestDrivers.choices)

@@ -41,9 +41,11 @@ public final class PoolBridge: Sendable {
         let ticket = PoolTicket()
         running.add(1, ordering: .acquiringAndReleasing)
         let accepted = pool.trySubmit { [self] in
-            let outcome: (Result<Int, IOError>, OwnedDescriptor?) =
-                ticket.start() ? execute(op) : (.failure(.errno(.canceled)), nil)
-            finished.withLock { $0.append(Finished(key: key, result: outcome.0, descriptor: outcome.1)) }
+            // Moved into the list under the lock, with no copy left on this
+            // thread: a new descriptor must close as soon as the driver's caller
+            // drops the completion, not when this job is released.
+            var result: Finished? = Self.run(key: key, op: op, ticket: ticket, execute: execute)
+            finished.withLock { $0.append(result.take()!) }
             notifier.notify()
         }
         if !accepted {
@@ -51,6 +53,14 @@ public final class PoolBridge: Sendable {
             return nil
         }
         return ticket
+    }
+
+    private static func run(
+        key: OpKey, op: Op, ticket: PoolTicket,
+        execute: (Op) -> (Result<Int, IOError>, OwnedDescriptor?)
+    ) -> Finished {
+        let (result, descriptor) = ticket.start() ? execute(op) : (.failure(.errno(.canceled)), nil)
+        return Finished(key: key, result: result, descriptor: descriptor)
     }
 
     /// Hands every finished op to `body`. Call from the driver's thread.

@@ -4,7 +4,7 @@ import Glibc
 /// The drivers every kernel test runs on. `COMPIO_DRIVER` narrows it to one.
 enum TestDrivers {
     /// Every driver choice implemented so far.
-    static let implemented: [DriverBuilder.Choice] = [.ioUring]
+    static let implemented: [DriverBuilder.Choice] = [.ioUring, .epoll]
 
     /// The choices tests are parameterized over.
     static var choices: [DriverBuilder.Choice] {

@@ -1,16 +1,415 @@
-/// SCAFFOLD: the epoll driver is being written.
+import CLinux
+import Glibc
+import SystemPackage
+
+/// The readiness driver: epoll for sockets, pipes and other pollable
+/// descriptors, the thread pool for everything that blocks (regular files,
+/// metadata, directories, open, close, …). The fallback where io_uring is
+/// unusable, modelled on compio's polling driver.
+///
+/// A readiness op is tried at once; `EAGAIN` queues it in its descriptor's FIFO
+/// for reads or writes (``EpollInterest``), and it is retried when epoll reports
+/// the descriptor ready. To keep one busy descriptor from starving the others,
+/// each descriptor gets at most ``budgetPerDescriptor`` attempts per loop turn
+/// (the eager attempts in `push` and the retries in `poll` together; a turn
+/// ends at each `poll`), and one poll hands out at most ``completionsPerPoll``
+/// completions. What the bounds hold back stays queued: the registration is
+/// level-triggered, so the next `epoll_wait` reports it again at once.
+///
+/// Used from one thread, like every driver; only ``notifier`` crosses threads.
 public final class EpollDriver {
-    /// Not available yet.
-    public init(builder: DriverBuilder) throws(IOError) { throw .unsupported("epoll driver not built yet") }
+    /// Most syscall attempts one descriptor gets per loop turn.
+    public static let budgetPerDescriptor = 32
+    /// Most completions one ``poll(timeout:_:)`` hands out; the rest wait for the next.
+    public static let completionsPerPoll = 256
+    /// How long ``shutdown()`` waits for ops already running on the pool.
+    public static let shutdownGrace: Duration = .seconds(5)
+
+    /// Events fetched per `epoll_wait`.
+    private static let eventCapacity: Int32 = 256
+    /// The `epoll_event` data marking the notifier's eventfd; descriptors use their number.
+    private static let notifierToken = UInt64.max
+
+    private let epollFD: Int32
+    private let eventNotifier: EventNotifier
+    // A `var` only so that shutdown can ask `isKnownUniquelyReferenced`.
+    private var bridge: PoolBridge
+    private let events: UnsafeMutablePointer<epoll_event>
+    private var table: OpTable<EpollOpState>
+    private var interests: [Int32: EpollInterest] = [:]
+    private var ready = EpollFifo<EpollFinished>()
+    private var attemptsThisTurn: [Int32: Int] = [:]
+    private var isShutDown = false
+
+    /// Creates the epoll instance and registers the notifier's eventfd in it.
+    public init(builder: DriverBuilder) throws(IOError) {
+        let notifier = try EventNotifier()
+        let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        if fd < 0 { throw .code(errno) }
+        var event = epoll_event(events: EpollEvents.input, data: epoll_data_t(u64: Self.notifierToken))
+        if epoll_ctl(fd, EPOLL_CTL_ADD, notifier.fd, &event) != 0 {
+            let code = errno
+            _ = Glibc.close(fd)
+            throw .code(code)
+        }
+        epollFD = fd
+        eventNotifier = notifier
+        bridge = PoolBridge(pool: builder.makeThreadPool(), notifier: notifier)
+        table = OpTable(capacity: builder.capacity)
+        events = .allocate(capacity: Int(Self.eventCapacity))
+    }
+
+    deinit {
+        shutdown()
+        events.deallocate()
+    }
+
+    /// Ops waiting for readiness on `fd` in `direction` (tests use it to see
+    /// that an op really waited and that queues drain).
+    public func waitingCount(_ fd: Int32, _ direction: EpollDirection) -> Int {
+        interests[fd]?.count(direction) ?? 0
+    }
+
+    /// Descriptors registered in epoll now, not counting the notifier.
+    public var registeredCount: Int { interests.values.count { $0.registered != 0 } }
+
+    // MARK: push
+
+    private func pushPool(_ op: Op) -> PushResult {
+        let key = insert(op)
+        guard let ticket = bridge.submit(key: key, op: op, execute: Self.runBlocking) else {
+            let op = table.complete(key)!.op
+            return .ready(Completion(key: .immediate, op: op, result: .failure(.poolBusy)))
+        }
+        table.setExtra(key, .pool(ticket))
+        return .pending(key)
+    }
+
+    /// What pool threads run: the blocking syscall, with new sockets non-blocking
+    /// like every socket this driver makes.
+    private static let runBlocking: @Sendable (Op) -> (Result<Int, IOError>, OwnedDescriptor?) = { op in
+        BlockingOps.execute(op, socketFlags: Int32(SOCK_NONBLOCK.rawValue))
+    }
+
+    private func pushReadiness(_ op: Op, fd: Int32, _ direction: EpollDirection, guarded: Bool) -> PushResult {
+        if interests[fd]?.hasWaiting(direction) != true, spend(fd) {
+            let (result, descriptor) = attempt(op, fd: fd, guarded: guarded)
+            if !result.wouldBlock {
+                return .ready(Completion(key: .immediate, op: op, result: result, descriptor: descriptor))
+            }
+        }
+        let key = insert(op, .waiting(fd: fd, direction, guarded: guarded))
+        interests[fd, default: EpollInterest()].enqueue(key, direction)
+        syncInterest(fd)
+        return .pending(key)
+    }
+
+    private func pushConnect(_ op: Op, fd: Int32) -> PushResult {
+        if interests[fd]?.hasWaiting(.write) != true, spend(fd) {
+            let (result, _) = attempt(op, fd: fd, guarded: false)
+            if case .failure(.errno(.nowInProgress)) = result {
+                let key = insert(op, .connecting(fd: fd))
+                interests[fd, default: EpollInterest()].enqueue(key, .write)
+                syncInterest(fd)
+                return .pending(key)
+            }
+            if !result.wouldBlock {
+                return .ready(Completion(key: .immediate, op: op, result: result))
+            }
+        }
+        // `EAGAIN` (a Unix socket's full backlog): retry the connect itself when writable.
+        return pushReadiness(op, fd: fd, .write, guarded: false)
+    }
+
+    private func pushPoll(_ op: Op, fd: Int32, events: UInt32) -> PushResult {
+        let key = insert(op, .polling(fd: fd, events: events))
+        interests[fd, default: EpollInterest()].addPoller(key, events: events)
+        syncInterest(fd)
+        return .pending(key)
+    }
+
+    private func insert(_ op: Op, _ state: EpollOpState? = nil) -> OpKey {
+        let key = table.insert(op, extra: state)
+        let submitted = table.submit(key)
+        assert(submitted, "EpollDriver: fresh op \(key) refused submission")
+        return key
+    }
+
+    /// The attempt made on the driver thread, which must not block.
+    private func attempt(_ op: Op, fd: Int32, guarded: Bool) -> (Result<Int, IOError>, OwnedDescriptor?) {
+        if guarded && EpollRoute.guardedAttemptWouldBlock(fd) { return (.failure(.errno(.resourceTemporarilyUnavailable)), nil) }
+        return BlockingOps.execute(EpollRoute.nonBlockingAttempt(op), socketFlags: Int32(SOCK_NONBLOCK.rawValue))
+    }
+
+    /// Takes one attempt from `fd`'s budget for this turn; false when it is spent.
+    private func spend(_ fd: Int32) -> Bool {
+        let used = attemptsThisTurn[fd, default: 0]
+        if used >= Self.budgetPerDescriptor { return false }
+        attemptsThisTurn[fd] = used + 1
+        return true
+    }
+
+    /// Records `key`'s result for the next poll to hand out.
+    private func finish(_ key: OpKey, _ result: Result<Int, IOError>, _ descriptor: OwnedDescriptor? = nil) {
+        table.setExtra(key, .finishing)
+        ready.append(EpollFinished(key: key, result: result, descriptor: descriptor))
+    }
+
+    // MARK: readiness
+
+    /// Brings `fd`'s epoll registration in line with its waiting ops, and forgets
+    /// the descriptor once nothing waits on it.
+    private func syncInterest(_ fd: Int32) {
+        guard var interest = interests[fd] else { return }
+        if let control = interest.sync() {
+            let failure = apply(control, fd)
+            if let failure {
+                interest.registrationFailed()
+                if case .modify = control { _ = apply(.delete, fd) }
+                interests[fd] = nil
+                reroute(interest.removeAll(), fd: fd, after: failure)
+                return
+            }
+        }
+        interests[fd] = interest.isEmpty ? nil : interest
+    }
+
+    /// Issues `control` for `fd`; the errno on failure. A failed delete is
+    /// ignored: the descriptor was closed, which already removed it from epoll.
+    private func apply(_ control: EpollControl, _ fd: Int32) -> Int32? {
+        var event = epoll_event()
+        let operation: Int32
+        switch control {
+        case .add(let mask):
+            operation = EPOLL_CTL_ADD
+            event = epoll_event(events: mask, data: epoll_data_t(u64: UInt64(UInt32(bitPattern: fd))))
+        case .modify(let mask):
+            operation = EPOLL_CTL_MOD
+            event = epoll_event(events: mask, data: epoll_data_t(u64: UInt64(UInt32(bitPattern: fd))))
+        case .delete:
+            operation = EPOLL_CTL_DEL
+        }
+        if epoll_ctl(epollFD, operation, fd, &event) == 0 { return nil }
+        return control == .delete ? nil : errno
+    }
+
+    /// Ops whose descriptor epoll refused to watch. `EPERM` means the file does
+    /// not support polling, so it never blocks in the sense epoll knows: a
+    /// `pollOnce` is ready at once, anything else runs on the pool. Other errors
+    /// (`EBADF`, `ENOMEM`, `ENOSPC`) fail the ops.
+    private func reroute(_ keys: [OpKey], fd: Int32, after failure: Int32) {
+        for key in keys {
+            guard failure == EPERM else {
+                finish(key, .failure(.code(failure)))
+                continue
+            }
+            if case .polling(_, let events)? = table.extra(key) {
+                let alwaysReady = EpollEvents.input | EpollEvents.output | UInt32(POLLRDNORM | POLLWRNORM)
+                finish(key, .success(Int(events & alwaysReady)))
+                continue
+            }
+            guard let ticket = bridge.submit(key: key, op: table.op(key)!, execute: Self.runBlocking) else {
+                finish(key, .failure(.poolBusy))
+                continue
+            }
+            table.setExtra(key, .pool(ticket))
+        }
+    }
+
+    /// Retries what `mask` makes worth retrying on `fd`.
+    private func descriptorReady(_ fd: Int32, _ mask: UInt32) {
+        // An event for a descriptor nobody waits on any more (its last op was
+        // cancelled earlier in this batch) needs nothing.
+        guard var interest = interests[fd] else { return }
+        for (key, got) in interest.takeReadyPollers(mask) {
+            finish(key, .success(Int(got)))
+        }
+        if mask & EpollEvents.wakesReaders != 0 { retry(&interest, fd, .read) }
+        if mask & EpollEvents.wakesWriters != 0 { retry(&interest, fd, .write) }
+        interests[fd] = interest
+        syncInterest(fd)
+    }
+
+    /// Retries `fd`'s queue for `direction` from its head, in order, until an op
+    /// would block again or the descriptor's budget for this turn is spent.
+    private func retry(_ interest: inout EpollInterest, _ fd: Int32, _ direction: EpollDirection) {
+        while let key = interest.first(direction), spend(fd) {
+            guard let state = table.extra(key), let op = table.op(key) else {
+                preconditionFailure("EpollDriver: queued key \(key) is not in the table")
+            }
+            let outcome: (Result<Int, IOError>, OwnedDescriptor?)
+            switch state {
+            case .connecting:
+                let pending = BlockingOps.pendingSocketError(fd)
+                outcome = (pending == 0 ? .success(0) : .failure(.code(pending)), nil)
+            case .waiting(_, _, let guarded):
+                outcome = attempt(op, fd: fd, guarded: guarded)
+                if case .connect = op, case .failure(.errno(.nowInProgress)) = outcome.0 {
+                    table.setExtra(key, .connecting(fd: fd))
+                    return
+                }
+            case .polling, .pool, .finishing:
+                preconditionFailure("EpollDriver: key \(key) in a \(direction) queue is \(state)")
+            }
+            if outcome.0.wouldBlock { return }
+            interest.removeFirst(key, direction)
+            finish(key, outcome.0, outcome.1)
+        }
+    }
+
+    /// Completes every op waiting on `fd` with `error` and drops its registration
+    /// (a `close` of the descriptor is on its way; afterwards its number may name
+    /// another file).
+    private func abandonWaiting(_ fd: Int32, _ error: IOError) {
+        guard var interest = interests[fd] else { return }
+        interests[fd] = nil
+        if interest.registered != 0 { _ = apply(.delete, fd) }
+        for key in interest.removeAll() { finish(key, .failure(error)) }
+    }
+
+    // MARK: poll
+
+    /// Milliseconds for `epoll_wait` until `deadline` (`nil`: forever, `-1`),
+    /// rounded up: a 1 µs timeout must wait, not spin at 0.
+    private func milliseconds(until deadline: Instant?) -> Int32 {
+        guard let deadline else { return -1 }
+        let ns = MonotonicClock.now().duration(to: deadline).nanosecondsClamped
+        if ns <= 0 { return 0 }
+        return Int32(clamping: ns / 1_000_000 + (ns % 1_000_000 == 0 ? 0 : 1))
+    }
+
+    /// Waits until something is ready to hand out, a notification arrives, or
+    /// `deadline` passes. Readiness that only led to `EAGAIN` again, and
+    /// signals (`EINTR`), wait on for the rest of the time rather than return
+    /// early with nothing.
+    private func wait(until deadline: Instant?, zero: Bool) throws(IOError) {
+        while true {
+            var timeout = zero ? 0 : milliseconds(until: deadline)
+            if !ready.isEmpty || bridge.hasFinished { timeout = 0 }
+            var woken = eventNotifier.flag.prepareToBlock()
+            if woken { timeout = 0 }
+            let n = epoll_wait(epollFD, events, Self.eventCapacity, timeout)
+            let code = errno
+            eventNotifier.flag.markAwake()
+            if n < 0 && code != EINTR { throw .code(code) }
+            for i in 0..<Int(max(n, 0)) {
+                let event = events[i]
+                if event.data.u64 == Self.notifierToken {
+                    eventNotifier.drain()
+                    woken = true
+                } else {
+                    descriptorReady(Int32(truncatingIfNeeded: event.data.u64), event.events)
+                }
+            }
+            if woken || timeout == 0 || !ready.isEmpty || bridge.hasFinished { return }
+        }
+    }
+
+    private func drainPool() {
+        bridge.drain { finished in finish(finished.key, finished.result, finished.descriptor) }
+    }
 }
+
 extension EpollDriver: Driver {
+    /// ``DriverKind/epoll``.
     public var kind: DriverKind { .epoll }
-    public var notifier: any DriverNotifier { fatalError("unimplemented") }
+    /// The eventfd notifier, with wake elision.
+    public var notifier: any DriverNotifier { eventNotifier }
+    /// `CLOCK_MONOTONIC`.
     public var now: Instant { MonotonicClock.now() }
-    public var inFlight: Int { 0 }
+    /// Ops pushed whose completions have not been handed out.
+    public var inFlight: Int { table.count }
+
+    /// Nothing to do: epoll registers descriptors per op.
     public func attach(_ fd: Int32) throws(IOError) {}
-    public func push(_ op: Op) -> PushResult { fatalError("unimplemented") }
-    public func cancel(_ key: OpKey) {}
-    public func poll(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int { 0 }
-    public func shutdown() {}
+
+    /// Starts `op`: readiness ops are tried at once and complete ready when they
+    /// need not wait; blocking ops go to the pool.
+    public func push(_ op: Op) -> PushResult {
+        if isShutDown { return .ready(Completion(key: .immediate, op: op, result: .failure(.shutdown))) }
+        if table.isFull { return .ready(Completion(key: .immediate, op: op, result: .failure(.code(EBUSY)))) }
+        switch EpollRoute.of(op) {
+        case .immediate:
+            let key = insert(op)
+            finish(key, .success(0))
+            return .pending(key)
+        case .pool:
+            if case .close(let fd) = op { abandonWaiting(fd, .closed) }
+            return pushPool(op)
+        case .readiness(let fd, let direction, let guarded):
+            return pushReadiness(op, fd: fd, direction, guarded: guarded)
+        case .connect(let fd):
+            return pushConnect(op, fd: fd)
+        case .poll(let fd, let events):
+            return pushPoll(op, fd: fd, events: events)
+        case .failed(let error):
+            return .ready(Completion(key: .immediate, op: op, result: .failure(error)))
+        }
+    }
+
+    /// A waiting op leaves its queue and completes with `ECANCELED` from the
+    /// next poll; a pool op that has not started never runs; one that has
+    /// started completes with its real result.
+    public func cancel(_ key: OpKey) {
+        guard table.requestCancel(key) == .issueCancel, let state = table.extra(key) else { return }
+        switch state {
+        case .waiting(let fd, _, _), .connecting(let fd), .polling(let fd, _):
+            let removed = interests[fd]?.remove(key) ?? false
+            precondition(removed, "EpollDriver: waiting op \(key) missing from fd \(fd)'s queues")
+            syncInterest(fd)
+            finish(key, .failure(.errno(.canceled)))
+        case .pool(let ticket):
+            ticket.cancel()
+        case .finishing:
+            break
+        }
+    }
+
+    /// Waits for readiness, pool results or a notification, retries what became
+    /// ready, and hands out at most ``EpollDriver/completionsPerPoll`` completions.
+    @discardableResult
+    public func poll(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int {
+        if isShutDown { return 0 }
+        attemptsThisTurn.removeAll(keepingCapacity: true)
+        let zero = timeout.map { $0 <= .zero } ?? false
+        try wait(until: timeout.map { MonotonicClock.now().advanced(by: $0) }, zero: zero)
+        drainPool()
+        var delivered = 0
+        while delivered < Self.completionsPerPoll, let item = ready.popFirst() {
+            guard let (op, _, _) = table.complete(item.key) else {
+                preconditionFailure("EpollDriver: finished key \(item.key) is not in the table")
+            }
+            delivered += 1
+            body(Completion(key: item.key, op: op, result: item.result, descriptor: item.descriptor))
+        }
+        return delivered
+    }
+
+    /// Cancels what waits, waits up to ``EpollDriver/shutdownGrace`` for pool ops
+    /// to come back, drops every completion (closing descriptors ops created) and
+    /// closes the epoll instance. A pool op still running after the grace period
+    /// keeps its op, and so its buffers, alive until it returns.
+    public func shutdown() {
+        if isShutDown { return }
+        isShutDown = true
+        for fd in Array(interests.keys) { abandonWaiting(fd, .errno(.canceled)) }
+        for key in table.keys {
+            if case .pool(let ticket)? = table.extra(key) { ticket.cancel() }
+        }
+        let deadline = MonotonicClock.now().advanced(by: Self.shutdownGrace)
+        while bridge.pending > 0 && MonotonicClock.now() < deadline {
+            _ = eventNotifier.flag.prepareToBlock()
+            _ = epoll_wait(epollFD, events, Self.eventCapacity, 10)
+            eventNotifier.flag.markAwake()
+            eventNotifier.drain()
+            drainPool()
+        }
+        drainPool()
+        // A pool thread releases a finished job, which holds the bridge and so
+        // the notifier and its eventfd, just after posting the result. Wait for
+        // that too, so that a dropped driver leaves no descriptor behind.
+        while !isKnownUniquelyReferenced(&bridge) && MonotonicClock.now() < deadline { usleep(100) }
+        while let item = ready.popFirst() { _ = table.complete(item.key) }
+        _ = Glibc.close(epollFD)
+    }
 }

@@ -172,9 +172,15 @@ public enum BlockingOps {
     }
 
     /// `poll(2)` on one descriptor with no timeout; the result is the ready events.
+    ///
+    /// A bad descriptor is `EBADF`, as io_uring's poll reports it, not a result:
+    /// `poll` answers `POLLNVAL` for a closed one and ignores a negative one
+    /// altogether, which with no timeout would wait forever.
     private static func poll(_ fd: Int32, events: Int16) -> Result<Int, IOError> {
+        if fd < 0 { return .failure(.errno(.badFileDescriptor)) }
         var entry = pollfd(fd: fd, events: events, revents: 0)
         let result = Syscall.retrying { Glibc.poll(&entry, 1, -1) }
+        if case .success = result, entry.revents & Int16(POLLNVAL) != 0 { return .failure(.errno(.badFileDescriptor)) }
         return result.map { _ in Int(UInt16(bitPattern: entry.revents)) }
     }
 }
