@@ -85,7 +85,7 @@ public enum BlockingOps {
             let flags = Int32(SOCK_CLOEXEC.rawValue) | socketFlags
             let address: UnsafeMutablePointer<sockaddr>? = peer?.sockaddrPointer
             let length: UnsafeMutablePointer<socklen_t>? = peer?.length
-            return owned(Syscall.retrying { accept4(fd, __SOCKADDR_ARG(__sockaddr__: address), length, flags) })
+            return owned(Syscall.retrying { CLinux.accept4(fd, address, length, flags) })
         case .connect(let fd, let address):
             return (connect(fd, address), nil)
         case .send(let fd, let buffer, let flags):
