@@ -41,6 +41,16 @@ public struct SimTraceEvent: Sendable, Hashable, CustomStringConvertible {
     /// Free-form detail (outcome, fd, addresses).
     public var detail: String
 
+    /// An event from its fields.
+    public init(time: Int64, kind: Kind, key: UInt64, name: String, value: Int64, detail: String) {
+        self.time = time
+        self.kind = kind
+        self.key = key
+        self.name = name
+        self.value = value
+        self.detail = detail
+    }
+
     /// `time kind name key value detail`.
     public var description: String {
         "t=\(time)ns \(kind) \(name) key=\(key) value=\(value)\(detail.isEmpty ? "" : " \(detail)")"
