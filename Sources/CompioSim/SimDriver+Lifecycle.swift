@@ -1,0 +1,188 @@
+import Compio
+import Glibc
+
+/// What running an op against the world produced.
+enum SimOutcome {
+    /// The op cannot make progress yet (no data, no connection); it waits on its channel.
+    case blocked
+    /// The op is done, with its result and the descriptor it created, if any.
+    case done(Result<Int, IOError>, newDescriptor: Int32? = nil)
+}
+
+extension SimDriver {
+    /// Hands the op to the simulated kernel: it becomes due after a seeded latency.
+    func submit(_ key: OpKey) {
+        guard table.contains(key), table.submit(key), let pending = table.extra(key), let op = table.op(key) else { return }
+        var latency = baseLatency(of: op)
+        if fault(faults.latencySpike, "latency spike", key: key, op: op) {
+            latency += streams[.faults].int64(in: faults.latencySpikeNanoseconds)
+        }
+        pending.channel?.queue.append(key)
+        record(.submit, key: key, name: op.name, value: latency)
+        schedule(after: latency) { [unowned self] in self.becomeDue(key) }
+    }
+
+    func becomeDue(_ key: OpKey) {
+        guard let pending = table.extra(key) else { return }
+        pending.isDue = true
+        if let channel = pending.channel {
+            run(channel)
+        } else if !attempt(key) {
+            preconditionFailure("SimDriver: op without a channel blocked")
+        }
+    }
+
+    /// Runs the head of `channel` while it is due and can make progress.
+    func run(_ channel: SimChannel) {
+        while let head = channel.queue.first, let pending = table.extra(head), pending.isDue {
+            guard attempt(head) else { return }
+            if channel.queue.first == head { channel.queue.removeFirst() }
+        }
+        // Drop keys that completed some other way (cancel) and were left at the head.
+        while let head = channel.queue.first, !table.contains(head) { channel.queue.removeFirst() }
+        if let head = channel.queue.first, table.extra(head)?.isDue == true {
+            schedule(after: 0) { [unowned self] in self.run(channel) }
+        }
+    }
+
+    /// Runs the op once; finishes it unless it must wait. `limit` caps the bytes
+    /// it may move (a cancel's partial progress).
+    @discardableResult
+    func attempt(_ key: OpKey, limit: Int? = nil) -> Bool {
+        guard let op = table.op(key), let pending = table.extra(key) else { return false }
+        switch perform(op, key: key, pending: pending, limit: limit) {
+        case .blocked:
+            return false
+        case .done(let result, let fd):
+            finish(key, result, newDescriptor: fd)
+            return true
+        }
+    }
+
+    /// Completes the op: drops its file references, wraps a new descriptor, and
+    /// queues the completion for delivery.
+    func finish(_ key: OpKey, _ result: Result<Int, IOError>, newDescriptor: Int32? = nil) {
+        guard let (op, extra, _) = table.complete(key) else {
+            violate(.completedTwice, "key \(key) completed again or was never pushed")
+            return
+        }
+        var descriptor: OwnedDescriptor?
+        if let fd = newDescriptor { descriptor = OwnedDescriptor(fd, closer: closer) }
+        record(.complete, key: key, name: op.name, value: Self.code(result), detail: newDescriptor.map { "new fd \($0)" } ?? "")
+        ready.append(SimReady(completion: Completion(key: key, op: op, result: result, descriptor: descriptor), channel: extra?.channel))
+        if let extra {
+            for file in extra.files { dropReference(file) }
+        }
+    }
+
+    /// Hands out a seeded batch of ready completions in a seeded order; completions
+    /// on one channel keep their order.
+    func deliver(_ body: (consuming Completion) -> Void) -> Int {
+        let size = streams[.ordering].int(in: 1...max(1, min(ready.count, maxBatch)))
+        var batch: [Completion] = []
+        for _ in 0..<size {
+            var eligible: [Int] = []
+            for i in ready.indices {
+                let channel = ready[i].channel
+                if channel == nil || !ready[..<i].contains(where: { $0.channel === channel }) { eligible.append(i) }
+            }
+            guard !eligible.isEmpty else { break }
+            let pick = eligible[streams[.ordering].int(in: 0...eligible.count - 1)]
+            batch.append(ready.remove(at: pick).completion)
+        }
+        record(.poll, name: "batch", value: Int64(batch.count))
+        for completion in batch {
+            ownersOutstanding -= SimOpShape(completion.op).ownerCount
+            stats.delivered += 1
+            record(.deliver, key: completion.key, name: completion.op.name, value: Self.code(completion.result))
+            body(completion)
+        }
+        return batch.count
+    }
+
+    /// A cancel of a submitted op: the seed picks among the outcomes possible now.
+    func cancelSubmitted(_ key: OpKey) {
+        guard let op = table.op(key), let pending = table.extra(key) else { return }
+        let atHead = pending.channel.map { $0.queue.first == key } ?? true
+        let shape = SimOpShape(op)
+        let capacity = shape.capacity
+        var choices = ["canceled"]
+        if atHead {
+            choices.append("too late")
+            if shape.movesBytes && capacity >= 2 && pending.slots.first??.socket?.transport != .datagram { choices.append("partial") }
+        }
+        let choice = choices[streams[.cancel].int(in: 0...choices.count - 1)]
+        if choice != "canceled" {
+            let limit = choice == "partial" ? streams[.cancel].int(in: 1...capacity - 1) : nil
+            pending.probing = true
+            let before = ready.count
+            if attempt(key, limit: limit) {
+                pending.channel?.queue.removeAll { $0 == key }
+                let result = ready[before].completion.result
+                let short = limit != nil && (try? result.get()).map { $0 < capacity } == true
+                if short { stats.cancelPartial += 1 } else { stats.cancelTooLate += 1 }
+                record(.cancel, key: key, name: op.name, value: Self.code(result), detail: short ? "partial" : "too late")
+                if let channel = pending.channel { schedule(after: 0) { [unowned self] in self.run(channel) } }
+                return
+            }
+            pending.probing = false
+        }
+        stats.cancelCanceled += 1
+        record(.cancel, key: key, name: op.name, value: -Int64(ECANCELED), detail: "canceled")
+        pending.channel?.queue.removeAll { $0 == key }
+        finish(key, .failure(.code(ECANCELED)))
+        if let channel = pending.channel { schedule(after: 0) { [unowned self] in self.run(channel) } }
+    }
+
+    /// Frees descriptor `fd`; the open file lives on while ops hold it.
+    func closeDescriptor(_ fd: Int32) {
+        guard let file = descriptors.remove(fd) else { return }
+        record(.descriptor, name: "close", value: Int64(fd), detail: "file#\(file.id)")
+        dropReference(file)
+    }
+
+    /// The ``SimDescriptorCloser`` path: a created descriptor nobody claimed.
+    func closeUnclaimed(_ fd: Int32) {
+        stats.unclaimedDescriptorsClosed += 1
+        record(.descriptor, name: "close unclaimed", value: Int64(fd))
+        closeDescriptor(fd)
+    }
+
+    func dropReference(_ file: SimOpenFile) {
+        file.references -= 1
+        precondition(file.references >= 0, "SimDriver: open file released twice")
+        if file.references == 0 { release(file) }
+    }
+
+    /// Violations so far; with `final`, also every op, buffer and descriptor
+    /// still outstanding (call it at the end of a run, after closing everything).
+    public func check(final: Bool = true) -> [SimViolation] {
+        var found = violations
+        if final {
+            for key in table.keys {
+                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(table.op(key)?.name ?? "?") key \(key) still in flight"))
+            }
+            for item in ready {
+                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(item.completion.op.name) key \(item.completion.key) completed but never taken by poll"))
+            }
+            if ownersOutstanding != 0 {
+                found.append(SimViolation(rule: .bufferNotReturned, time: clock, message: "\(ownersOutstanding) buffer owner(s) pushed and not handed back"))
+            }
+            for fd in descriptors.openDescriptors where fd > 2 {
+                found.append(SimViolation(rule: .descriptorLeaked, time: clock, message: "fd \(fd) (file#\(descriptors[fd]!.id)) still open"))
+            }
+        }
+        return found
+    }
+
+    /// A report of ``check(final:)`` for a failing run: the seed, each
+    /// violation, and the command that replays exactly this run.
+    public func failureReport(test: String, final: Bool = true) -> String? {
+        let found = check(final: final)
+        if found.isEmpty { return nil }
+        var lines = ["CompioSim: seed \(seed) failed with \(found.count) violation(s), trace hash \(String(trace.hash, radix: 16)):"]
+        lines += found.map { "  - \($0)" }
+        lines.append("Replay: \(SimSeeds.replayCommand(seed: seed, test: test))")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,220 @@
+import Compio
+import Glibc
+
+extension SimDriver {
+    /// Runs `op` against the world: the simulated kernel's one exhaustive switch.
+    func perform(_ op: Op, key: OpKey, pending: SimPendingOp, limit: Int?) -> SimOutcome {
+        let file = pending.slots.first ?? nil
+        let context = SimOpContext(key: key, op: op, pending: pending, limit: limit)
+        switch op {
+        case .nop:
+            return .done(.success(0))
+        case .read(_, let buffer):
+            return read(into: [buffer], file: file!, offset: nil, context)
+        case .readAt(_, let buffer, let offset):
+            return read(into: [buffer], file: file!, offset: offset, context)
+        case .readVectored(_, let vector):
+            return read(into: vector.buffers, file: file!, offset: nil, context)
+        case .readVectoredAt(_, let vector, let offset):
+            return read(into: vector.buffers, file: file!, offset: offset, context)
+        case .write(_, let buffer):
+            return write(from: [buffer], file: file!, offset: nil, context)
+        case .writeAt(_, let buffer, let offset):
+            return write(from: [buffer], file: file!, offset: offset, context)
+        case .writeVectored(_, let vector):
+            return write(from: vector.buffers, file: file!, offset: nil, context)
+        case .writeVectoredAt(_, let vector, let offset):
+            return write(from: vector.buffers, file: file!, offset: offset, context)
+        case .sync:
+            return sync(file!, context)
+        case .openAt(_, let path, let flags, let mode):
+            return open(from: file, path.description, flags: flags, mode: mode)
+        case .close:
+            // Took effect at push; nothing is left to do.
+            return .done(.success(0))
+        case .metadata(_, let into):
+            fillMetadata(into, of: file!)
+            return .done(.success(0))
+        case .metadataAt(_, let path, let follow, let into):
+            return namespaceOp { () throws(IOError) in
+                let inode = try fileSystem.lookup(from: try startDirectory(file), path.description, followLast: follow)
+                fillMetadata(into, inode: inode)
+            }
+        case .unlinkAt(_, let path, let removeDirectory):
+            return namespaceOp { () throws(IOError) in
+                try fileSystem.unlink(from: try startDirectory(file), path.description, removeDirectory: removeDirectory, time: clock)
+            }
+        case .makeDirectoryAt(_, let path, let mode):
+            return namespaceOp { () throws(IOError) in
+                try fileSystem.makeDirectory(from: try startDirectory(file), path.description, permissions: mode, time: clock)
+            }
+        case .renameAt(_, let from, _, let to):
+            return namespaceOp { () throws(IOError) in
+                try fileSystem.rename(
+                    from: try startDirectory(file), from.description, toStart: try startDirectory(pending.slots[1]), to.description, time: clock)
+            }
+        case .symlinkAt(let target, _, let link):
+            return namespaceOp { () throws(IOError) in
+                try fileSystem.symlink(target: target.description, from: try startDirectory(file), link.description, time: clock)
+            }
+        case .linkAt(_, let from, _, let to):
+            return namespaceOp { () throws(IOError) in
+                try fileSystem.link(
+                    from: try startDirectory(file), from.description, toStart: try startDirectory(pending.slots[1]), to.description, time: clock)
+            }
+        case .truncate(_, let length):
+            return truncate(file!, to: length, context)
+        case .socket(let domain, let type, let proto):
+            return makeSocket(domain: domain, type: type, protocol: proto)
+        case .bind(_, let address):
+            return withSocket(file!) { bind($0, to: address) }
+        case .listen(_, let backlog):
+            return withSocket(file!) { listen($0, backlog: backlog) }
+        case .accept(_, let peer):
+            return withSocket(file!) { accept($0, peer: peer, context) }
+        case .connect(_, let address):
+            return withSocket(file!) { connect($0, to: address, context) }
+        case .send(_, let buffer, _):
+            return withSocket(file!) { send([buffer], on: $0, to: nil, context) }
+        case .recv(_, let buffer, _):
+            return withSocket(file!) { receive(into: [buffer], on: $0, context).outcome }
+        case .sendTo(_, let buffer, _, let address):
+            return withSocket(file!) { send([buffer], on: $0, to: address, context) }
+        case .recvFrom(_, let buffer, _, let address):
+            return withSocket(file!) { socket in
+                let (outcome, source, _) = receive(into: [buffer], on: socket, context)
+                if let source { source.write(to: address) } else if case .done(.success, _) = outcome { address.length.pointee = 0 }
+                return outcome
+            }
+        case .sendMessage(_, let message, _):
+            let destination = message.header.pointee.msg_name == nil ? nil : message.address
+            return withSocket(file!) { send(message.buffers.buffers, on: $0, to: destination, context) }
+        case .recvMessage(_, let message, _):
+            return withSocket(file!) { socket in
+                let (outcome, source, truncated) = receive(into: message.buffers.buffers, on: socket, context)
+                if case .done(.success, _) = outcome {
+                    if let source, let address = message.address {
+                        source.write(to: address)
+                        message.header.pointee.msg_namelen = address.length.pointee
+                    } else {
+                        message.header.pointee.msg_namelen = 0
+                    }
+                    message.header.pointee.msg_controllen = 0
+                    message.header.pointee.msg_flags = truncated ? Int32(MSG_TRUNC) : 0
+                }
+                return outcome
+            }
+        case .shutdown(_, let how):
+            return withSocket(file!) { shutdown($0, how: how) }
+        case .pollOnce(_, let events):
+            let ready = readiness(of: file!) & (events | UInt32(POLLERR) | UInt32(POLLHUP))
+            return ready == 0 ? .blocked : .done(.success(Int(ready)))
+        case .asyncify(let work):
+            return .done(work.body())
+        }
+    }
+
+    /// The FIFO an op waits in: shared-offset I/O on a regular file, or one side of a stream.
+    func channel(for side: SimOpShape.Side, file: SimOpenFile?) -> SimChannel? {
+        guard let file else { return nil }
+        switch side {
+        case .none: return nil
+        case .poll: return file.pollChannel
+        case .read, .write:
+            switch file.kind {
+            case .regular: return file.positionChannel
+            case .pipeReader, .pipeWriter, .socket: return side == .read ? file.readChannel : file.writeChannel
+            case .console, .directory: return nil
+            }
+        }
+    }
+
+    func baseLatency(of op: Op) -> Int64 {
+        streams[.latency].int64(in: SimOpShape(op).speed.nanoseconds)
+    }
+
+    /// One network hop between hosts.
+    func hop() -> Int64 { streams[.latency].int64(in: 20_000...500_000) }
+
+    /// Draws whether a fault with probability `p` fires; draws nothing when `p` is 0,
+    /// so a plan without faults consumes no randomness.
+    func fault(_ p: Double, _ name: String, key: OpKey?, op: Op?) -> Bool {
+        guard p > 0, streams[.faults].chance(p) else { return false }
+        stats.faults += 1
+        record(.fault, key: key, name: name, detail: op?.name ?? "")
+        return true
+    }
+
+    /// `EINTR` or `EAGAIN` from the plan: the op fails without effect.
+    func transientFault(_ context: SimOpContext, wouldBlock: Bool) -> IOError? {
+        if fault(faults.interrupted, "EINTR", key: context.key, op: context.op) { return .code(EINTR) }
+        if wouldBlock && fault(faults.wouldBlock, "EAGAIN", key: context.key, op: context.op) { return .code(EAGAIN) }
+        return nil
+    }
+
+    /// How many of `wanted` bytes an op moves: fewer under a short-I/O fault or a
+    /// cancel's partial-progress limit.
+    func amount(_ wanted: Int, shortProbability: Double, _ context: SimOpContext) -> Int {
+        var n = wanted
+        if n >= 2 && fault(shortProbability, "short transfer", key: context.key, op: context.op) {
+            n = streams[.faults].int(in: 1...n - 1)
+        }
+        if let limit = context.limit { n = min(n, limit) }
+        return n
+    }
+
+    /// Runs the channels of `file` again soon: its state changed.
+    func wake(_ file: SimOpenFile?) {
+        guard let file else { return }
+        schedule(after: 0) { [unowned self] in
+            self.run(file.readChannel)
+            self.run(file.writeChannel)
+            self.run(file.pollChannel)
+        }
+    }
+
+    /// The last reference to `file` went away: close what it holds.
+    func release(_ file: SimOpenFile) {
+        record(.descriptor, name: "release", value: Int64(file.id))
+        switch file.kind {
+        case .console, .regular, .directory:
+            break
+        case .pipeReader(let pipe):
+            pipe.readerOpen = false
+            wake(pipe.writeEnd)
+        case .pipeWriter(let pipe):
+            pipe.writerOpen = false
+            wake(pipe.readEnd)
+        case .socket(let socket):
+            releaseSocket(socket)
+        }
+    }
+
+    func namespaceOp(_ body: () throws(IOError) -> Void) -> SimOutcome {
+        do {
+            try body()
+            return .done(.success(0))
+        } catch {
+            return .done(.failure(error))
+        }
+    }
+
+    func startDirectory(_ file: SimOpenFile?) throws(IOError) -> SimInode {
+        guard let file else { return fileSystem.root }
+        guard case .directory(let inode) = file.kind else { throw .code(ENOTDIR) }
+        return inode
+    }
+
+    func withSocket(_ file: SimOpenFile, _ body: (SimSocket) -> SimOutcome) -> SimOutcome {
+        guard let socket = file.socket else { return .done(.failure(.code(ENOTSOCK))) }
+        return body(socket)
+    }
+}
+
+/// The op being performed, passed to the helpers that may inject faults.
+struct SimOpContext {
+    let key: OpKey
+    let op: Op
+    let pending: SimPendingOp
+    let limit: Int?
+}

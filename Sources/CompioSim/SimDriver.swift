@@ -1,0 +1,336 @@
+import Compio
+import Glibc
+
+/// The deterministic simulated kernel: a ``Driver`` over an in-memory world
+/// (files, pipes, a network of hosts) on virtual time, with every choice drawn
+/// from one seed.
+///
+/// Rules it follows (each one a place where runtimes break on the real kernel):
+///
+/// - **Submission.** A pushed op is either submitted at once or staged until
+///   the next poll (the seed picks), so a cancel can land before submission.
+///   `close` takes effect at push: the number is free the moment it is issued.
+/// - **Descriptors.** An op resolves its descriptor numbers to open files when
+///   it is pushed and holds them until it completes; closing the number later
+///   does not affect it. An op on a number that is not open completes with
+///   `EBADF` and is recorded as a violation. New descriptors take the lowest
+///   free number.
+/// - **Time and order.** Each op gets a seeded latency. Ops on one byte stream
+///   (a socket's or pipe's receive side, its send side, a file's shared
+///   offset) take effect in submission order; other ops in latency order.
+///   Ready completions come out in a seeded order and seeded batch sizes, except
+///   that completions of one stream keep their order.
+/// - **Cancellation.** The op's own completion always arrives exactly once:
+///   `ECANCELED` (no effect), its normal result (the cancel came too late; a new
+///   descriptor is then owned by the completion and closed if dropped), or a
+///   short transfer (partial progress). Which one is drawn from the seed among
+///   those possible at that moment.
+/// - **Polling.** `poll` never sleeps: it jumps the virtual clock to the next
+///   scheduled event or to its deadline. With no timeout and nothing scheduled
+///   nothing could ever happen (the simulation is one thread), so it returns 0
+///   at once instead of hanging, and records an idle wake in the trace.
+/// - **Blocking work** (``Op/asyncify(_:)``) runs its closure on the polling
+///   thread at its simulated completion time.
+///
+/// One thread only: create, push, poll and cancel on the same thread. Only
+/// ``notifier`` may be used from others.
+public final class SimDriver: Driver {
+    /// The seed every decision of this run comes from.
+    public let seed: UInt64
+    /// The faults this run injects.
+    public let faults: FaultPlan
+    /// Most completions one poll hands out.
+    public var maxBatch = 8
+    /// How long a connect keeps retrying an unreachable or overloaded peer before `ETIMEDOUT`.
+    public var connectTimeout: Duration = .seconds(5)
+
+    /// The trace of everything that happened so far.
+    public internal(set) var trace: SimTrace
+    /// Counters for this run.
+    public internal(set) var stats = SimStats()
+    /// Violations found so far (see ``check(final:)`` for the end-of-run ones).
+    public internal(set) var violations: [SimViolation] = []
+
+    let simNotifier = SimNotifier()
+    let closer = SimDescriptorCloser()
+    var streams: SimStreams
+    var clock: Int64 = 0
+    var table: OpTable<SimPendingOp>
+    var staged: [OpKey] = []
+    var ready: [SimReady] = []
+    var agenda = SimEventQueue()
+    var descriptors = SimDescriptorTable()
+    let fileSystem = SimFileSystem()
+    let network: SimNetwork
+    var nextFileID = 0
+    var nextSequence: UInt64 = 0
+    var ownersOutstanding = 0
+    var isShutDown = false
+
+    /// A simulated kernel for `seed`, with `faults` (none by default) and room
+    /// for `capacity` ops in flight. Descriptors 0, 1 and 2 are open (console);
+    /// the network has one host, `10.0.0.1`, where unbound sockets live.
+    public init(seed: UInt64, faults: FaultPlan = .none, capacity: Int = 1024, keepsTraceEvents: Bool = true) {
+        self.seed = seed
+        self.faults = faults
+        streams = SimStreams(seed: seed)
+        trace = SimTrace(keepsEvents: keepsTraceEvents)
+        table = OpTable(capacity: capacity)
+        network = SimNetwork(defaultHost: SimAddress("10.0.0.1")!.ip)
+        closer.driver = self
+        for _ in 0..<3 {
+            _ = descriptors.install(makeFile(.console, readable: true, writable: true))
+        }
+        record(.clock, name: "start", value: Int64(bitPattern: seed), detail: faults.description)
+    }
+
+    deinit { shutdown() }
+
+    // MARK: Driver
+
+    /// ``DriverKind/simulated``.
+    public var kind: DriverKind { .simulated }
+    /// An atomic flag; see ``SimNotifier``.
+    public var notifier: any DriverNotifier { simNotifier }
+    /// Virtual time.
+    public var now: Instant { Instant(nanoseconds: clock) }
+    /// Ops pushed whose completion has not been handed out yet.
+    public var inFlight: Int { table.count + ready.count }
+
+    /// Nothing to prepare in the simulated kernel.
+    public func attach(_ fd: Int32) throws(IOError) {}
+
+    /// Starts `op`: resolves its descriptors, then submits it now or at the next poll.
+    public func push(_ op: Op) -> PushResult {
+        stats.pushed += 1
+        if isShutDown {
+            record(.push, name: op.name, value: -1, detail: "after shutdown")
+            return .ready(Completion(key: .immediate, op: op, result: .failure(.shutdown)))
+        }
+        if table.isFull {
+            record(.push, name: op.name, value: -Int64(EBUSY), detail: "table full")
+            return .ready(Completion(key: .immediate, op: op, result: .failure(.code(EBUSY))))
+        }
+        let shape = SimOpShape(op)
+        var slots: [SimOpenFile?] = []
+        for descriptor in shape.descriptors {
+            guard descriptor.isUsed else {
+                slots.append(nil)
+                continue
+            }
+            guard let file = descriptors[descriptor.fd] else {
+                violate(.opOnClosedDescriptor, "\(op.name) on fd \(descriptor.fd), which is not open (EBADF)")
+                record(.push, name: op.name, value: -Int64(EBADF), detail: "fd \(descriptor.fd) not open")
+                return .ready(Completion(key: .immediate, op: op, result: .failure(.code(EBADF))))
+            }
+            slots.append(file)
+        }
+        let pending = SimPendingOp(sequence: nextSequence, pushedAt: clock, slots: slots)
+        for file in pending.files { file.references += 1 }
+        nextSequence += 1
+        pending.channel = channel(for: shape.side, file: slots.first ?? nil)
+        ownersOutstanding += shape.ownerCount
+        let key = table.insert(op, extra: pending)
+        record(.push, key: key, name: op.name, value: Int64(pending.sequence), detail: pending.files.map { "file#\($0.id)" }.joined(separator: ","))
+        if case .close(let fd) = op {
+            closeDescriptor(fd)
+            finish(key, .success(0))
+            return .pending(key)
+        }
+        if streams[.ordering].chance(0.5) {
+            submit(key)
+        } else {
+            staged.append(key)
+        }
+        return .pending(key)
+    }
+
+    /// Asks for `key`'s cancellation; the seed picks the outcome (see the type's documentation).
+    public func cancel(_ key: OpKey) {
+        guard !isShutDown else { return }
+        guard let action = table.requestCancel(key) else {
+            stats.cancelIgnored += 1
+            record(.cancel, key: key, name: "cancel", detail: "already completed")
+            return
+        }
+        switch action {
+        case .none:
+            record(.cancel, key: key, name: "cancel", detail: "repeated")
+        case .completeUnsubmitted:
+            staged.removeAll { $0 == key }
+            stats.cancelBeforeSubmission += 1
+            record(.cancel, key: key, name: table.op(key)?.name ?? "?", detail: "before submission")
+            finish(key, .failure(.code(ECANCELED)))
+        case .issueCancel:
+            cancelSubmitted(key)
+        }
+    }
+
+    /// Submits staged ops, runs the world up to the next completion or the
+    /// deadline (jumping virtual time, never sleeping), and hands out a batch.
+    @discardableResult
+    public func poll(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int {
+        let toSubmit = staged
+        staged.removeAll()
+        for key in toSubmit { submit(key) }
+        let deadline = timeout.map { now.advanced(by: max($0, .zero)).nanoseconds }
+        while true {
+            runDueEvents()
+            if !ready.isEmpty { return deliver(body) }
+            if simNotifier.consume() {
+                record(.wake, name: "notified")
+                return 0
+            }
+            guard let next = agenda.nextTime else {
+                if let deadline { advance(to: deadline) } else { record(.wake, name: "idle", detail: "nothing scheduled") }
+                return 0
+            }
+            if let deadline, next > deadline {
+                advance(to: deadline)
+                return 0
+            }
+            advance(to: next)
+        }
+    }
+
+    /// Cancels every op in flight with `ECANCELED`, drops every completion (which
+    /// closes descriptors they created), and refuses later pushes. Idempotent.
+    public func shutdown() {
+        guard !isShutDown else { return }
+        staged.removeAll()
+        for key in table.keys {
+            finish(key, .failure(.code(ECANCELED)))
+        }
+        let dropped = ready
+        ready.removeAll()
+        for item in dropped {
+            ownersOutstanding -= SimOpShape(item.completion.op).ownerCount
+            stats.delivered += 1
+            record(.deliver, key: item.completion.key, name: item.completion.op.name, value: Self.code(item.completion.result), detail: "dropped by shutdown")
+        }
+        isShutDown = true
+        agenda.removeAll()
+    }
+
+    // MARK: World access for tests and scenarios
+
+    /// Adds a host with address `ip` (`"10.0.0.2"`).
+    public func addHost(_ ip: String) {
+        guard let address = SimAddress(ip) else { preconditionFailure("SimDriver.addHost: bad address \(ip)") }
+        network.addHost(address.ip)
+    }
+
+    /// Cuts the network between hosts `a` and `b` for `duration`: stream data is
+    /// held back (and retransmitted after), connects retry until ``connectTimeout``,
+    /// datagrams are lost.
+    public func partition(_ a: String, _ b: String, for duration: Duration) {
+        guard let x = SimAddress(a), let y = SimAddress(b) else { preconditionFailure("SimDriver.partition: bad address") }
+        let until = now.advanced(by: duration).nanoseconds
+        network.partition(x.ip, y.ip, until: until)
+        record(.network, name: "partition", value: until, detail: "\(x.ip)<->\(y.ip)")
+    }
+
+    /// Ends any partition between `a` and `b` now.
+    public func heal(_ a: String, _ b: String) {
+        guard let x = SimAddress(a), let y = SimAddress(b) else { preconditionFailure("SimDriver.heal: bad address") }
+        network.heal(x.ip, y.ip)
+        record(.network, name: "heal", detail: "\(x.ip)<->\(y.ip)")
+    }
+
+    /// Opens a pipe, like `pipe2(2)`: returns the read end and the write end.
+    public func makePipe() -> (read: Int32, write: Int32) {
+        let pipe = SimPipe()
+        let reader = makeFile(.pipeReader(pipe), readable: true, writable: false)
+        let writer = makeFile(.pipeWriter(pipe), readable: false, writable: true)
+        pipe.readEnd = reader
+        pipe.writeEnd = writer
+        let r = descriptors.install(reader)
+        let w = descriptors.install(writer)
+        record(.descriptor, name: "pipe", value: Int64(r), detail: "write end \(w)")
+        return (r, w)
+    }
+
+    /// The crash hook: every file loses the data written since its last fsync.
+    public func loseUnsyncedData() {
+        fileSystem.loseUnsyncedData()
+        record(.fault, name: "lose unsynced data")
+    }
+
+    /// The current contents of the file at absolute `path`, or `nil` if there is none.
+    public func contentsOfFile(atPath path: String) -> [UInt8]? {
+        guard let inode = try? fileSystem.lookup(from: fileSystem.root, path, followLast: true), inode.isFile else { return nil }
+        return inode.data
+    }
+
+    /// The open descriptor numbers, ascending (0, 1 and 2 are the console).
+    public var openDescriptors: [Int32] { descriptors.openDescriptors }
+
+    // MARK: Internals shared by the extensions
+
+    func makeFile(_ kind: SimOpenFile.Kind, readable: Bool, writable: Bool, appends: Bool = false) -> SimOpenFile {
+        nextFileID += 1
+        return SimOpenFile(id: nextFileID, kind: kind, readable: readable, writable: writable, appends: appends)
+    }
+
+    func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: String, value: Int64 = 0, detail: String = "") {
+        trace.record(SimTraceEvent(time: clock, kind: kind, key: key?.raw ?? 0, name: name, value: value, detail: detail))
+    }
+
+    func violate(_ rule: SimViolation.Rule, _ message: String) {
+        violations.append(SimViolation(rule: rule, time: clock, message: message))
+        record(.violation, name: rule.rawValue, detail: message)
+    }
+
+    func advance(to time: Int64) {
+        guard time > clock else { return }
+        clock = time
+        record(.clock, name: "advance", value: time)
+    }
+
+    func schedule(after delay: Int64, _ action: @escaping () -> Void) {
+        agenda.schedule(at: clock &+ max(0, delay), action)
+    }
+
+    func runDueEvents() {
+        while let action = agenda.popDue(at: clock) {
+            stats.events += 1
+            action()
+        }
+    }
+
+    /// `-errno` for failures, the value for successes: the trace's result field.
+    static func code(_ result: Result<Int, IOError>) -> Int64 {
+        switch result {
+        case .success(let n): Int64(n)
+        case .failure(.errno(let e)): -Int64(e.rawValue)
+        case .failure: -1_000
+        }
+    }
+}
+
+/// The simulator's bookkeeping for one op in flight.
+final class SimPendingOp {
+    let sequence: UInt64
+    let pushedAt: Int64
+    /// Open files the op resolved at push, one per descriptor it names (`nil`
+    /// where a path made the descriptor irrelevant).
+    let slots: [SimOpenFile?]
+    /// The files it holds references to.
+    var files: [SimOpenFile] { slots.compactMap { $0 } }
+    var channel: SimChannel?
+    var isDue = false
+    /// Set while a cancel tries to finish the op early: no new work may start.
+    var probing = false
+
+    init(sequence: UInt64, pushedAt: Int64, slots: [SimOpenFile?]) {
+        self.sequence = sequence
+        self.pushedAt = pushedAt
+        self.slots = slots
+    }
+}
+
+/// A completion waiting to be handed out, with the stream it must stay ordered on.
+struct SimReady {
+    var completion: Completion
+    let channel: SimChannel?
+}

@@ -1,0 +1,56 @@
+/// The simulator's agenda: actions at virtual times, taken in (time, insertion)
+/// order. Equal times keep insertion order, so the order never depends on
+/// anything but the sequence of scheduling calls.
+struct SimEventQueue {
+    struct Entry {
+        let time: Int64
+        let sequence: UInt64
+        let action: () -> Void
+
+        func precedes(_ other: Entry) -> Bool {
+            time != other.time ? time < other.time : sequence < other.sequence
+        }
+    }
+
+    private var heap: [Entry] = []
+    private var nextSequence: UInt64 = 0
+
+    var isEmpty: Bool { heap.isEmpty }
+    var count: Int { heap.count }
+    /// The time of the earliest action.
+    var nextTime: Int64? { heap.first?.time }
+
+    mutating func schedule(at time: Int64, _ action: @escaping () -> Void) {
+        heap.append(Entry(time: time, sequence: nextSequence, action: action))
+        nextSequence += 1
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard heap[i].precedes(heap[parent]) else { break }
+            heap.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    /// Removes and returns the earliest action if it is due at or before `time`.
+    mutating func popDue(at time: Int64) -> (() -> Void)? {
+        guard let top = heap.first, top.time <= time else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var best = i
+                if l < heap.count && heap[l].precedes(heap[best]) { best = l }
+                if r < heap.count && heap[r].precedes(heap[best]) { best = r }
+                if best == i { break }
+                heap.swapAt(i, best)
+                i = best
+            }
+        }
+        return top.action
+    }
+
+    mutating func removeAll() { heap.removeAll() }
+}

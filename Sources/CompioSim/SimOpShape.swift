@@ -1,0 +1,117 @@
+import Compio
+import Glibc
+
+/// What the simulator needs to know about an op before running it: which
+/// descriptors it names, which FIFO side it waits on, how slow it is, and which
+/// buffers it moves bytes through. One exhaustive switch over ``Op``.
+struct SimOpShape {
+    /// A descriptor the op names. `path` is set for `*at` ops: an absolute path
+    /// or `AT_FDCWD` means the descriptor is not used.
+    struct Descriptor {
+        let fd: Int32
+        let path: OpPath?
+
+        var isUsed: Bool {
+            guard let path else { return true }
+            return fd != SimOpShape.currentDirectory && path.cString.pointee != 0x2F
+        }
+    }
+
+    enum Side { case none, read, write, poll }
+
+    enum Speed {
+        case instant, fileData, fileSync, namespace, socketSetup, network, blocking
+
+        var nanoseconds: ClosedRange<Int64> {
+            switch self {
+            case .instant: 0...1_000
+            case .fileData: 2_000...80_000
+            case .fileSync: 50_000...2_000_000
+            case .namespace: 1_000...40_000
+            case .socketSetup: 1_000...10_000
+            case .network: 1_000...20_000
+            case .blocking: 5_000...1_000_000
+            }
+        }
+    }
+
+    static let currentDirectory: Int32 = -100
+
+    var descriptors: [Descriptor] = []
+    var side = Side.none
+    var speed = Speed.instant
+    /// The data buffers, in order.
+    var buffers: [OpBuffer] = []
+    /// Whether the op transfers bytes through `buffers` (so it can be short).
+    var movesBytes = false
+    /// Owners held by the op outside `buffers` (a message's control buffer).
+    var extraOwners = 0
+
+    init(_ op: Op) {
+        func fd(_ n: Int32) -> [Descriptor] { [Descriptor(fd: n, path: nil)] }
+        func at(_ n: Int32, _ p: OpPath) -> Descriptor { Descriptor(fd: n, path: p) }
+        switch op {
+        case .nop:
+            break
+        case .read(let f, let b):
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .fileData, [b], true)
+        case .readAt(let f, let b, _):
+            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, [b], true)
+        case .write(let f, let b):
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .fileData, [b], true)
+        case .writeAt(let f, let b, _):
+            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, [b], true)
+        case .readVectored(let f, let v):
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .fileData, v.buffers, true)
+        case .readVectoredAt(let f, let v, _):
+            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, v.buffers, true)
+        case .writeVectored(let f, let v):
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .fileData, v.buffers, true)
+        case .writeVectoredAt(let f, let v, _):
+            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, v.buffers, true)
+        case .sync(let f, _):
+            (descriptors, speed) = (fd(f), .fileSync)
+        case .openAt(let d, let p, _, _):
+            (descriptors, speed) = ([at(d, p)], .namespace)
+        case .close(let f):
+            descriptors = fd(f)
+        case .metadata(let f, _):
+            (descriptors, speed) = (fd(f), .namespace)
+        case .metadataAt(let d, let p, _, _), .unlinkAt(let d, let p, _), .makeDirectoryAt(let d, let p, _):
+            (descriptors, speed) = ([at(d, p)], .namespace)
+        case .renameAt(let d1, let p1, let d2, let p2), .linkAt(let d1, let p1, let d2, let p2):
+            (descriptors, speed) = ([at(d1, p1), at(d2, p2)], .namespace)
+        case .symlinkAt(_, let d, let p):
+            (descriptors, speed) = ([at(d, p)], .namespace)
+        case .truncate(let f, _):
+            (descriptors, speed) = (fd(f), .fileData)
+        case .socket:
+            speed = .socketSetup
+        case .bind(let f, _), .listen(let f, _), .shutdown(let f, _):
+            (descriptors, speed) = (fd(f), .socketSetup)
+        case .accept(let f, _):
+            (descriptors, side, speed) = (fd(f), .read, .network)
+        case .connect(let f, _):
+            (descriptors, side, speed) = (fd(f), .write, .network)
+        case .send(let f, let b, _), .sendTo(let f, let b, _, _):
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .network, [b], true)
+        case .recv(let f, let b, _), .recvFrom(let f, let b, _, _):
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .network, [b], true)
+        case .sendMessage(let f, let m, _):
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .network, m.buffers.buffers, true)
+            extraOwners = m.control.owner == nil ? 0 : 1
+        case .recvMessage(let f, let m, _):
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .network, m.buffers.buffers, true)
+            extraOwners = m.control.owner == nil ? 0 : 1
+        case .pollOnce(let f, _):
+            (descriptors, side, speed) = (fd(f), .poll, .network)
+        case .asyncify:
+            speed = .blocking
+        }
+    }
+
+    /// Bytes the op may move at most.
+    var capacity: Int { buffers.reduce(0) { $0 + $1.count } }
+    /// Buffer owners the op holds.
+    var ownerCount: Int { buffers.count { $0.owner != nil } + extraOwners }
+}

@@ -1,6 +1,0 @@
-import Testing
-import CompioSim
-
-@Test func traceFormatIsVersioned() {
-    #expect(CompioSim.traceFormatVersion == 1)
-}
