@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "CompioSim",
-            dependencies: ["Compio", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["Compio", "CLinux", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .executableTarget(
             name: "CompioDemo",
