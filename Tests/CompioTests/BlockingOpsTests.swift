@@ -6,7 +6,8 @@ import Testing
 @testable import Compio
 
 /// `BlockingOps.execute` against the real kernel, with no driver in between.
-@Suite struct BlockingOpsTests {
+/// Serialized because the tests count the process's open descriptors.
+@Suite(.serialized) struct BlockingOpsTests {
     // MARK: Files
 
     @Test func fileWriteThenReadBack() throws {
