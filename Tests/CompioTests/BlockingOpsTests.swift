@@ -1,11 +1,13 @@
 import CLinux
 import Glibc
 import SystemPackage
+import Synchronization
 import Testing
 @testable import Compio
 
 /// `BlockingOps.execute` against the real kernel, with no driver in between.
-@Suite struct BlockingOpsTests {
+/// Serialized because the tests count the process's open descriptors.
+@Suite(.serialized) struct BlockingOpsTests {
     // MARK: Files
 
     @Test func fileWriteThenReadBack() throws {
@@ -293,6 +295,59 @@ import Testing
         }
     }
 
+    @Test func interruptedCallsAreRetried() throws {
+        try withoutLeaks {
+            // A handler without SA_RESTART makes the kernel fail a blocked read with EINTR.
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { _ in interruptions.add(1, ordering: .relaxed) }
+            sigemptyset(&action.sa_mask)
+            var previous = sigaction()
+            #expect(sigaction(SIGUSR1, &action, &previous) == 0)
+            defer { sigaction(SIGUSR1, &previous, nil) }
+            // Every wait below ends with a write, so a lost signal fails the test instead of hanging it.
+            var byte: UInt8 = 9
+
+            // Control: the bare syscall does fail with EINTR here.
+            let (controlRead, controlWrite) = try makePipe()
+            defer { close(controlRead); close(controlWrite) }
+            let bare = Mutex<(Int, Int32)>((0, 0))
+            let control = try TestThread {
+                acceptSignal(SIGUSR1)
+                var byte: UInt8 = 0
+                let n = Glibc.read(controlRead, &byte, 1)
+                let code = errno
+                bare.withLock { $0 = (n, code) }
+            }
+            usleep(20_000)
+            pthread_kill(control.thread, SIGUSR1)
+            usleep(20_000)
+            #expect(Glibc.write(controlWrite, &byte, 1) == 1)
+            control.join()
+            #expect(bare.withLock { $0 } == (-1, EINTR))
+
+            let (r, w) = try makePipe()
+            defer { close(r); close(w) }
+
+            let before = interruptions.load(ordering: .relaxed)
+            let outcome = Mutex<Result<Int, IOError>?>(nil)
+            let reader = try TestThread {
+                acceptSignal(SIGUSR1)
+                let buffer = IOBuffer(capacity: 4)
+                let result = BlockingOps.execute(.read(fd: r, buffer: OpBuffer(buffer))).0
+                outcome.withLock { $0 = result }
+            }
+            for _ in 0..<3 {
+                usleep(10_000)
+                pthread_kill(reader.thread, SIGUSR1)
+            }
+            usleep(10_000)
+            #expect(Glibc.write(w, &byte, 1) == 1)
+            reader.join()
+            #expect(interruptions.load(ordering: .relaxed) - before == 3)
+            #expect(outcome.withLock { $0 } == .success(1), "EINTR is retried until the data comes")
+        }
+    }
+
     @Test func nopAndAsyncify() {
         #expect(run(.nop).0 == .success(0))
         #expect(run(.asyncify(BlockingWork { .success(42) })).0 == .success(42))
@@ -522,6 +577,18 @@ import Testing
 
 // MARK: - Helpers
 
+/// Signals the test's handler caught; a C signal handler cannot capture.
+private let interruptions = Atomic<Int>(0)
+
+/// Unblocks `signal` on the calling thread: threads started from the test
+/// runner's worker threads inherit a mask that blocks it.
+private func acceptSignal(_ signal: Int32) {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, signal)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+}
+
 private func run(_ op: Op, socketFlags: Int32 = 0) -> (Result<Int, IOError>, OwnedDescriptor?) {
     BlockingOps.execute(op, socketFlags: socketFlags)
 }
@@ -669,7 +736,7 @@ private final class Scratch {
 
 /// A plain thread for a test's second party, joined before the test ends.
 final class TestThread: @unchecked Sendable {
-    private var thread = pthread_t()
+    private(set) var thread = pthread_t()
     private let body: @Sendable () -> Void
 
     init(_ body: @escaping @Sendable () -> Void) throws {

@@ -7,7 +7,7 @@ import Testing
 
 /// The bounded pool and the bridge that brings pool results back to a driver.
 /// Every wait is bounded, so a broken pool fails a test instead of hanging the suite.
-@Suite struct ThreadPoolTests {
+@Suite(.serialized) struct ThreadPoolTests {
     // MARK: ThreadPool
 
     @Test func atTheLimitTrySubmitRefusesAtOnce() throws {
