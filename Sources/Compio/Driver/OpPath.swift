@@ -22,7 +22,9 @@ public final class OpPath: @unchecked Sendable, CustomStringConvertible {
         length = utf8.count - 1
     }
 
-    /// Copies `path`; throws ``IOError/pathContainsNul`` if it contains a NUL byte.
+    /// Copies `path`. A `FilePath` cannot hold a NUL byte (swift-system ends
+    /// the path at the first one), so this throws only for the same reasons as
+    /// ``init(_:)-(String)``.
     public convenience init(_ path: FilePath) throws(IOError) {
         try self.init(path.string)
     }
