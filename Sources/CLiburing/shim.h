@@ -3,7 +3,11 @@
 #ifndef COMPIO_CLIBURING_SHIM_H
 #define COMPIO_CLIBURING_SHIM_H
 
+// The kernel's <linux/io_uring.h> (which swift-system's CSystem also includes)
+// before liburing's older copy, which shares its include guard: one definition
+// of io_uring_sqe for every module in the build.
 #include <sys/select.h>
+#include <linux/io_uring.h>
 #include <liburing.h>
 
 struct curing_cqe {
@@ -49,5 +53,36 @@ static const unsigned CURING_SETUP_COOP_TASKRUN = IORING_SETUP_COOP_TASKRUN;
 static const unsigned CURING_SETUP_SINGLE_ISSUER = IORING_SETUP_SINGLE_ISSUER;
 static const unsigned CURING_SETUP_DEFER_TASKRUN = IORING_SETUP_DEFER_TASKRUN;
 static const unsigned CURING_SETUP_SUBMIT_ALL = IORING_SETUP_SUBMIT_ALL;
+
+// Setup flags the driver falls back through.
+static const unsigned CURING_SETUP_CQSIZE = IORING_SETUP_CQSIZE;
+static const unsigned CURING_FSYNC_DATASYNC = IORING_FSYNC_DATASYNC;
+
+// statx of an open descriptor takes an empty path; a string literal has static
+// storage, so the kernel may read it whenever it gets to the SQE.
+static inline const char *curing_empty_path(void) { return ""; }
+
+// Whether the kernel's probe lists `op` as supported.
+static inline int curing_probe_supports(const struct io_uring_probe *p, int op) {
+    return p != NULL && io_uring_opcode_supported(p, op);
+}
+
+// Opcodes newer than liburing 2.3 (kernel 6.9 and 6.11). No prep helpers exist in
+// 2.3, so the driver fills the SQE with io_uring_prep_rw the way later liburings do.
+static const int CURING_OP_FTRUNCATE = 55;
+static const int CURING_OP_BIND = 56;
+static const int CURING_OP_LISTEN = 57;
+
+static inline void curing_prep_ftruncate(struct io_uring_sqe *sqe, int fd, long long length) {
+    io_uring_prep_rw(CURING_OP_FTRUNCATE, sqe, fd, 0, 0, (__u64)length);
+}
+
+static inline void curing_prep_bind(struct io_uring_sqe *sqe, int fd, const struct sockaddr *addr, socklen_t len) {
+    io_uring_prep_rw(CURING_OP_BIND, sqe, fd, addr, 0, len);
+}
+
+static inline void curing_prep_listen(struct io_uring_sqe *sqe, int fd, int backlog) {
+    io_uring_prep_rw(CURING_OP_LISTEN, sqe, fd, 0, (unsigned)backlog, 0);
+}
 
 #endif

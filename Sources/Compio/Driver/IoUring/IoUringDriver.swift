@@ -1,16 +1,412 @@
-/// SCAFFOLD: the io_uring driver is being written.
+#if IOUring
+import CLiburing
+import Glibc
+import SystemPackage
+
+/// The io_uring driver: ops go to the kernel as SQEs and come back as CQEs.
+///
+/// - Ops whose opcode the kernel lacks (``IoUringProbe``) and ``Op/asyncify(_:)``
+///   run on the thread pool; their results come back through a ``PoolBridge``.
+/// - Other threads wake a blocked ``poll(timeout:_:)`` through an eventfd whose
+///   read is kept armed in the ring, behind a ``WakeFlag`` so a notify costs no
+///   syscall while the driver runs.
+/// - A full submission queue never loses or blocks an op: the driver flushes
+///   and retries, and keeps what still does not fit in a FIFO backlog.
+/// - ``shutdown()`` cancels and drains every op before it closes the ring, and
+///   closes the ring before it frees anything the kernel might write into.
+///
+/// Use it from the thread that created it; only ``notifier`` is for other threads.
 public final class IoUringDriver {
-    /// Not available yet.
-    public init(builder: DriverBuilder) throws(IOError) { throw .unsupported("io_uring driver not built yet") }
+    /// Where an op went.
+    enum Route {
+        /// In the ring. The SQE pointer is kept while the SQE has not been handed
+        /// to the kernel, so a cancel can still turn it into a NOP.
+        case ring(UnsafeMutablePointer<io_uring_sqe>?)
+        /// Waiting for room in the submission queue.
+        case backlog
+        /// On the thread pool.
+        case pool(PoolTicket)
+    }
+
+    /// The driver's per-op data in the ``OpTable``.
+    struct Extra {
+        var route: Route
+        /// Kept alive with the op for `sendTo`/`recvFrom`.
+        var header: DatagramHeader?
+    }
+
+    /// `user_data` of cancel SQEs; never a valid key (``OpKey/immediate`` is `.max`).
+    static let cancelUserData = UInt64.max - 1
+    /// `user_data` of the armed eventfd read.
+    static let wakeUserData = UInt64.max - 2
+    /// Most ops in flight at once, whatever the submission queue's size.
+    static let tableCapacity = 1 << 20
+    private static let reapBatch = 256
+
+    private let ring: UnsafeMutablePointer<io_uring>
+    private let probe: IoUringProbe
+    private let events: EventNotifier
+    private let bridge: PoolBridge
+    /// Where the armed eventfd read writes; freed only after the ring is closed.
+    private let wakeBuffer: UnsafeMutablePointer<UInt64>
+    private let reaped: UnsafeMutablePointer<curing_cqe>
+    /// The setup flags the ring was created with.
+    public let setupFlags: UInt32
+
+    private var table = OpTable<Extra>(capacity: IoUringDriver.tableCapacity)
+    /// Ring ops whose SQE was filled but not yet handed to the kernel.
+    private var unsubmitted: [OpKey] = []
+    /// Ops waiting for an SQE, oldest first.
+    private var backlog: [OpKey] = []
+    /// Backlog ops cancelled before submission; completed by the next poll.
+    private var cancelledEarly: [OpKey] = []
+    /// Cancel requests that found no SQE; retried by the next poll.
+    private var pendingCancels: [UInt64] = []
+    /// Ring ops (real or rewritten as NOPs) whose CQE has not arrived.
+    private var ringInFlight = 0
+    private var wakeArmed = false
+    private var shuttingDown = false
+    private var closed = false
+
+    /// Creates a ring on the calling thread, which must be the thread that drives it.
+    public init(builder: DriverBuilder) throws(IOError) {
+        if let failure = builder.simulatedRingFailure { throw .errno(failure) }
+        let ring = UnsafeMutablePointer<io_uring>.allocate(capacity: 1)
+        ring.initialize(to: io_uring())
+        do {
+            setupFlags = try Self.createRing(ring, builder: builder)
+        } catch {
+            ring.deallocate()
+            throw error
+        }
+        self.ring = ring
+        probe = IoUringProbe(ring: ring)
+        do {
+            events = try EventNotifier()
+        } catch {
+            io_uring_queue_exit(ring)
+            ring.deallocate()
+            throw error
+        }
+        // The eventfd is read through the ring only; a blocking fd lets the kernel
+        // park the read on the fd's wait queue instead of failing it with EAGAIN.
+        _ = fcntl(events.fd, F_SETFL, fcntl(events.fd, F_GETFL) & ~O_NONBLOCK)
+        bridge = PoolBridge(pool: builder.makeThreadPool(), notifier: events)
+        wakeBuffer = .allocate(capacity: 1)
+        wakeBuffer.initialize(to: 0)
+        reaped = .allocate(capacity: Self.reapBatch)
+        armWake()
+    }
+
+    deinit { shutdown() }
+
+    /// Tries the flags the builder asks for, then fewer, while the kernel says EINVAL.
+    private static func createRing(_ ring: UnsafeMutablePointer<io_uring>, builder: DriverBuilder) throws(IOError) -> UInt32 {
+        let entries = UInt32(min(max(builder.capacity, 1), 32768))
+        let options = builder.ioUring
+        var attempts: [UInt32] = []
+        if options.singleIssuerDeferTaskrun { attempts.append(CURING_SETUP_SINGLE_ISSUER | CURING_SETUP_DEFER_TASKRUN) }
+        if options.coopTaskrun || options.singleIssuerDeferTaskrun { attempts.append(CURING_SETUP_COOP_TASKRUN) }
+        attempts.append(0)
+        let base = options.sqpollIdle == nil ? 0 : CURING_SETUP_SQPOLL
+        var lastError: Int32 = EINVAL
+        for flags in attempts {
+            for extra in [CURING_SETUP_SUBMIT_ALL | CURING_SETUP_CQSIZE, 0] {
+                var params = io_uring_params()
+                params.flags = base | flags | extra
+                params.cq_entries = min(max(entries * 2, 4096), 65536)
+                if let idle = options.sqpollIdle {
+                    params.sq_thread_idle = UInt32(clamping: max(idle.nanosecondsClamped / 1_000_000, 1))
+                }
+                let rc = io_uring_queue_init_params(entries, ring, &params)
+                if rc == 0 { return params.flags }
+                lastError = -rc
+                if lastError != EINVAL { throw .code(lastError) }
+            }
+        }
+        throw .code(lastError)
+    }
+
+    /// Ops in the ring or its backlog (not on the pool); for tests and assertions.
+    var ringOpCount: Int { ringInFlight + backlog.count }
+
+    // MARK: - Submission
+
+    /// An SQE, flushing the queue once if it is full. `nil` when even that found no room.
+    private func nextSQE() -> UnsafeMutablePointer<io_uring_sqe>? {
+        if let sqe = io_uring_get_sqe(ring) { return sqe }
+        _ = io_uring_submit(ring)
+        markSubmitted()
+        return io_uring_get_sqe(ring)
+    }
+
+    /// After the SQ was flushed to the kernel: its SQEs can no longer be rewritten.
+    private func markSubmitted() {
+        for key in unsubmitted {
+            guard let extra = table.extra(key) else { preconditionFailure("IoUringDriver: unsubmitted \(key) vanished") }
+            // False when a cancel came first; its SQE was rewritten as a NOP.
+            _ = table.submit(key)
+            table.setExtra(key, Extra(route: .ring(nil), header: extra.header))
+        }
+        unsubmitted.removeAll(keepingCapacity: true)
+    }
+
+    /// Puts the op of `key` into `sqe`.
+    private func place(_ key: OpKey, _ op: Op, into sqe: UnsafeMutablePointer<io_uring_sqe>) {
+        let header = Self.prepare(op, into: sqe)
+        io_uring_sqe_set_data64(sqe, key.raw)
+        table.setExtra(key, Extra(route: .ring(sqe), header: header))
+        unsubmitted.append(key)
+        ringInFlight += 1
+    }
+
+    /// Moves backlog ops into the ring while it has room.
+    private func drainBacklog() {
+        var moved = 0
+        while moved < backlog.count, let sqe = nextSQE() {
+            let key = backlog[moved]
+            guard let op = table.op(key) else { preconditionFailure("IoUringDriver: backlog key \(key) vanished") }
+            place(key, op, into: sqe)
+            moved += 1
+        }
+        backlog.removeFirst(moved)
+    }
+
+    private func pushCancel(_ userData: UInt64) {
+        guard let sqe = nextSQE() else {
+            pendingCancels.append(userData)
+            return
+        }
+        io_uring_prep_cancel64(sqe, userData, 0)
+        io_uring_sqe_set_data64(sqe, Self.cancelUserData)
+    }
+
+    private func retryCancels() {
+        guard !pendingCancels.isEmpty else { return }
+        let waiting = pendingCancels
+        pendingCancels.removeAll()
+        for userData in waiting { pushCancel(userData) }
+    }
+
+    /// Keeps a read of the eventfd in the ring, so a notify completes it and wakes the wait.
+    private func armWake() {
+        guard !wakeArmed, !shuttingDown, let sqe = nextSQE() else { return }
+        io_uring_prep_read(sqe, events.fd, wakeBuffer, 8, 0)
+        io_uring_sqe_set_data64(sqe, Self.wakeUserData)
+        wakeArmed = true
+    }
+
+    private func pushToPool(_ op: Op) -> PushResult {
+        let key = table.insert(op, extra: Extra(route: .backlog, header: nil))
+        guard let ticket = bridge.submit(key: key, op: op, execute: { BlockingOps.execute($0) }) else {
+            _ = table.complete(key)
+            return .ready(Completion(key: .immediate, op: op, result: .failure(.poolBusy)))
+        }
+        let submitted = table.submit(key)
+        assert(submitted, "IoUringDriver: fresh pool op \(key) not submittable")
+        table.setExtra(key, Extra(route: .pool(ticket), header: nil))
+        return .pending(key)
+    }
+
+    // MARK: - Waiting and reaping
+
+    /// Submits, waits if nothing is ready (and no notification is pending), reaps.
+    private func enter(timeout: Duration?, mayBlock: Bool) throws(IOError) {
+        var rc: Int32
+        if !mayBlock || timeout.map({ $0 <= .zero }) == true || events.flag.prepareToBlock() {
+            rc = io_uring_submit_and_get_events(ring)
+        } else if let timeout {
+            let ns = timeout.nanosecondsClamped
+            var ts = __kernel_timespec(tv_sec: ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000)
+            var cqe: UnsafeMutablePointer<io_uring_cqe>?
+            rc = io_uring_submit_and_wait_timeout(ring, &cqe, 1, &ts, nil)
+        } else {
+            rc = io_uring_submit_and_wait(ring, 1)
+        }
+        events.flag.markAwake()
+        markSubmitted()
+        if rc < 0 {
+            switch -rc {
+            case ETIME, EINTR, EAGAIN, EBUSY: break
+            default: throw .code(-rc)
+            }
+        }
+    }
+
+    /// Hands every ready completion to `body`.
+    private func deliver(_ body: (consuming Completion) -> Void) -> Int {
+        var delivered = 0
+        if !cancelledEarly.isEmpty {
+            let early = cancelledEarly
+            cancelledEarly.removeAll()
+            for key in early {
+                body(finish(key, result: .failure(.errno(.canceled)), descriptor: nil))
+                delivered += 1
+            }
+        }
+        while true {
+            let count = Int(curing_reap(ring, reaped, UInt32(Self.reapBatch)))
+            for i in 0..<count {
+                let cqe = reaped[i]
+                if let completion = complete(cqe) {
+                    body(completion)
+                    delivered += 1
+                }
+            }
+            if count < Self.reapBatch { break }
+        }
+        bridge.drain { finished in
+            body(finish(finished.key, result: finished.result, descriptor: finished.descriptor))
+            delivered += 1
+        }
+        return delivered
+    }
+
+    /// The completion a CQE stands for, or `nil` for the driver's own SQEs.
+    private func complete(_ cqe: curing_cqe) -> Completion? {
+        switch cqe.user_data {
+        case Self.cancelUserData, OpKey.immediate.raw:
+            // Cancel results and liburing's internal timeouts.
+            return nil
+        case Self.wakeUserData:
+            wakeArmed = false
+            armWake()
+            return nil
+        default:
+            break
+        }
+        let key = OpKey(raw: cqe.user_data)
+        guard let lifecycle = table.lifecycle(key), let op = table.op(key) else {
+            preconditionFailure("IoUringDriver: CQE for unknown key \(key)")
+        }
+        ringInFlight -= 1
+        assert(ringInFlight >= 0, "IoUringDriver: negative ring op count")
+        if lifecycle.state == .cancelRequested(submitted: false) {
+            // It ran as a NOP: the op itself never ran.
+            return finish(key, result: .failure(.errno(.canceled)), descriptor: nil)
+        }
+        if cqe.res < 0 {
+            return finish(key, result: .failure(.code(-cqe.res)), descriptor: nil)
+        }
+        let descriptor = Self.finishSuccess(op, result: cqe.res, header: table.extra(key)?.header)
+        return finish(key, result: .success(Int(cqe.res)), descriptor: descriptor)
+    }
+
+    private func finish(_ key: OpKey, result: Result<Int, IOError>, descriptor: OwnedDescriptor?) -> Completion {
+        guard let done = table.complete(key) else { preconditionFailure("IoUringDriver: \(key) completed twice") }
+        return Completion(key: key, op: done.op, result: result, descriptor: descriptor)
+    }
+
+    private var hasReadyWork: Bool {
+        !cancelledEarly.isEmpty || bridge.hasFinished || io_uring_cq_ready(ring) > 0
+    }
+
+    /// One poll round shared by ``poll(timeout:_:)`` and ``shutdown()``.
+    private func pollRound(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int {
+        armWake()
+        drainBacklog()
+        retryCancels()
+        try enter(timeout: timeout, mayBlock: !hasReadyWork)
+        return deliver(body)
+    }
 }
+
+/// Ops the kernel never returned at shutdown, kept alive for good.
+private final class AbandonedOps {
+    let table: OpTable<IoUringDriver.Extra>
+    init(table: OpTable<IoUringDriver.Extra>) { self.table = table }
+}
+
 extension IoUringDriver: Driver {
+    /// ``DriverKind/ioUring``.
     public var kind: DriverKind { .ioUring }
-    public var notifier: any DriverNotifier { fatalError("unimplemented") }
+    /// The eventfd notifier; usable from any thread.
+    public var notifier: any DriverNotifier { events }
+    /// `CLOCK_MONOTONIC`.
     public var now: Instant { MonotonicClock.now() }
-    public var inFlight: Int { 0 }
+    /// Ops pushed and not yet completed.
+    public var inFlight: Int { table.count }
+
+    /// Nothing to do: io_uring takes plain descriptors.
     public func attach(_ fd: Int32) throws(IOError) {}
-    public func push(_ op: Op) -> PushResult { fatalError("unimplemented") }
-    public func cancel(_ key: OpKey) {}
-    public func poll(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int { 0 }
-    public func shutdown() {}
+
+    /// Starts `op`: into the ring, the backlog if the ring is full, or the pool
+    /// if the kernel lacks its opcode.
+    public func push(_ op: Op) -> PushResult {
+        if closed || shuttingDown { return .ready(Completion(key: .immediate, op: op, result: .failure(.shutdown))) }
+        if let error = Self.validate(op) { return .ready(Completion(key: .immediate, op: op, result: .failure(error))) }
+        if table.isFull { return .ready(Completion(key: .immediate, op: op, result: .failure(.errno(.resourceBusy)))) }
+        guard probe.supports(op) else { return pushToPool(op) }
+        let key = table.insert(op, extra: Extra(route: .backlog, header: nil))
+        if backlog.isEmpty, let sqe = nextSQE() {
+            place(key, op, into: sqe)
+        } else {
+            backlog.append(key)
+        }
+        return .pending(key)
+    }
+
+    /// Asks for `key`'s cancellation. An op not yet handed to the kernel never
+    /// runs; its `ECANCELED` completion comes from the next poll.
+    public func cancel(_ key: OpKey) {
+        guard let action = table.requestCancel(key), let extra = table.extra(key) else { return }
+        switch (action, extra.route) {
+        case (.none, _):
+            break
+        case (.completeUnsubmitted, .ring(let sqe?)):
+            io_uring_prep_nop(sqe)
+            io_uring_sqe_set_data64(sqe, key.raw)
+        case (.completeUnsubmitted, .backlog):
+            guard let index = backlog.firstIndex(of: key) else { preconditionFailure("IoUringDriver: \(key) not in backlog") }
+            backlog.remove(at: index)
+            cancelledEarly.append(key)
+        case (.issueCancel, .ring):
+            pushCancel(key.raw)
+        case (.issueCancel, .pool(let ticket)):
+            ticket.cancel()
+        case (.completeUnsubmitted, _), (.issueCancel, .backlog):
+            preconditionFailure("IoUringDriver: cancel \(action) for \(key) in route \(extra.route)")
+        }
+    }
+
+    /// Submits, waits up to `timeout` unless something is ready, and hands out completions.
+    @discardableResult
+    public func poll(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int {
+        if closed { throw .shutdown }
+        return try pollRound(timeout: timeout, body)
+    }
+
+    /// Cancels every op, waits (up to 10 s) for all of them to come back, drops
+    /// their completions, and only then closes the ring and frees its buffers.
+    public func shutdown() {
+        guard !closed, !shuttingDown else { return }
+        shuttingDown = true
+        for key in table.keys { cancel(key) }
+        // Completes the armed read, so its buffer is free before the ring closes.
+        if wakeArmed { events.signal() }
+        let deadline = now.advanced(by: .seconds(10))
+        while table.count > 0 || wakeArmed || ringInFlight > 0 || bridge.pending > 0, now < deadline {
+            do {
+                _ = try pollRound(timeout: .milliseconds(10)) { _ in }
+            } catch {
+                break
+            }
+        }
+        if ringInFlight > 0 || wakeArmed {
+            // The kernel may still write into these ops' memory: keep it forever
+            // rather than free it under the kernel.
+            _ = Unmanaged.passRetained(AbandonedOps(table: table))
+            table = OpTable(capacity: 1)
+            let message = "IoUringDriver: \(ringInFlight) ops still in the kernel at shutdown; their memory is leaked on purpose\n"
+            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+        } else {
+            wakeBuffer.deallocate()
+        }
+        io_uring_queue_exit(ring)
+        ring.deallocate()
+        reaped.deallocate()
+        closed = true
+        shuttingDown = false
+    }
 }
+#endif
