@@ -46,7 +46,7 @@ extension Runtime {
             if !isOnRuntimeThread { notifier.notify() }
         }
         while !box.done.load(ordering: .acquiring) {
-            turn()
+            turn { box.done.load(ordering: .acquiring) }
         }
         drain()
         return try box.result!.get()
@@ -54,8 +54,9 @@ extension Runtime {
 
     /// One turn of the loop: take what other threads sent, act on cancel
     /// requests, run the ready jobs, then poll the driver (blocking only when
-    /// nothing is ready) and fire due timers.
-    func turn() {
+    /// nothing is ready and `finished` says the caller still waits) and fire
+    /// due timers.
+    func turn(finished: () -> Bool = { false }) {
         takeRemote()
         processCancels()
         let count = core.pointee.jobs.beginBatch()
@@ -66,7 +67,8 @@ extension Runtime {
         processCancels()
         pushQueued()
 
-        let idle = core.pointee.jobs.isEmpty && !remote.mayHaveWork
+        let idle = core.pointee.jobs.isEmpty && !remote.mayHaveWork && core.pointee.cancelRequests.isEmpty
+            && !finished()
         if idle || driver.inFlight > 0 {
             var timeout: Duration? = .zero
             if idle, let deadline = core.pointee.timers.nextDeadline {

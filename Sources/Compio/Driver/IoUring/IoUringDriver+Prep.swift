@@ -66,11 +66,11 @@ extension IoUringDriver {
             io_uring_prep_close(sqe, fd)
         case .metadata(let fd, let into):
             io_uring_prep_statx(
-                sqe, fd, curing_empty_path(), CLINUX_AT_EMPTY_PATH, CLINUX_STATX_BASIC_STATS, UnsafeMutableRawPointer(into.raw).assumingMemoryBound(to: CLiburing.statx.self))
+                sqe, fd, curing_empty_path(), CLINUX_AT_EMPTY_PATH, CLINUX_STATX_BASIC_STATS, UnsafeMutablePointer(OpaquePointer(into.raw)))
         case .metadataAt(let dir, let path, let follow, let into):
             io_uring_prep_statx(
                 sqe, dir, path.cString, follow ? 0 : CLINUX_AT_SYMLINK_NOFOLLOW, CLINUX_STATX_BASIC_STATS,
-                UnsafeMutableRawPointer(into.raw).assumingMemoryBound(to: CLiburing.statx.self))
+                UnsafeMutablePointer(OpaquePointer(into.raw)))
         case .unlinkAt(let dir, let path, let removeDirectory):
             io_uring_prep_unlinkat(sqe, dir, path.cString, removeDirectory ? CLINUX_AT_REMOVEDIR : 0)
         case .makeDirectoryAt(let dir, let path, let mode):
