@@ -1,0 +1,40 @@
+import Synchronization
+
+/// What other threads hand to the runtime: jobs enqueued from foreign threads
+/// and cancel requests from cancellation handlers running there.
+///
+/// A lock plus a flag the loop reads without the lock; the caller wakes the
+/// driver through its notifier afterwards (DESIGN.md, invariant 3).
+final class RemoteInbox: Sendable {
+    private struct Contents: ~Copyable {
+        var jobs: [ReadyJob] = []
+        var cancels: [WaiterToken] = []
+    }
+
+    private let contents = Mutex(Contents())
+    private let nonEmpty = Atomic<Bool>(false)
+
+    init() {}
+
+    /// Whether anything may be waiting; a cheap check for the loop.
+    var mayHaveWork: Bool { nonEmpty.load(ordering: .acquiring) }
+
+    func push(_ job: ReadyJob) {
+        contents.withLock { $0.jobs.append(job) }
+        nonEmpty.store(true, ordering: .releasing)
+    }
+
+    func pushCancel(_ token: WaiterToken) {
+        contents.withLock { $0.cancels.append(token) }
+        nonEmpty.store(true, ordering: .releasing)
+    }
+
+    /// Moves everything into the caller's buffers (which keep their capacity).
+    func drain(jobs: inout [ReadyJob], cancels: inout [WaiterToken]) {
+        nonEmpty.store(false, ordering: .releasing)
+        contents.withLock { c in
+            swap(&c.jobs, &jobs)
+            swap(&c.cancels, &cancels)
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Synchronization
+
+/// The value of a ``Runtime/blockOn(_:)`` body, handed from its task to the loop.
+private final class BlockOnResult<T, E: Error>: @unchecked Sendable {
+    var result: Result<T, E>?
+    let done = Atomic<Bool>(false)
+}
+
+extension Runtime {
+    /// Runs `body` and everything it spawns on the calling thread until `body`
+    /// returns, and returns its value (or rethrows its error).
+    ///
+    /// When the body returns, whatever it left running is cancelled and drained
+    /// before `blockOn` returns: spawned tasks are cancelled, every op still in
+    /// the driver is cancelled and its completion awaited (so buffers come back
+    /// and descriptors an op created are closed), timers are woken as
+    /// cancelled, and the loop runs until those tasks finish. Tasks that wait
+    /// on something outside the runtime (a continuation nobody resumes) cannot
+    /// be forced and are abandoned after a short grace period. The runtime can
+    /// run another `blockOn` afterwards.
+    ///
+    /// - Precondition: called on the thread that built the runtime, not from
+    ///   inside another `blockOn`.
+    public func blockOn<T, E: Error>(_ body: sending @escaping () async throws(E) -> T) throws(E) -> T {
+        preconditionOnRuntimeThread("blockOn")
+        precondition(!core.pointee.running, "Runtime: blockOn is not reentrant")
+        precondition(!core.pointee.isShutDown, "Runtime: blockOn after shutdown")
+        core.pointee.running = true
+        let previous = RuntimeThreadLocal.current
+        RuntimeThreadLocal.set(self)
+        defer {
+            RuntimeThreadLocal.set(previous)
+            core.pointee.running = false
+        }
+
+        let box = BlockOnResult<T, E>()
+        Task(executorPreference: self) { [self] in
+            do throws(E) {
+                box.result = .success(try await body())
+            } catch {
+                box.result = .failure(error)
+            }
+            box.done.store(true, ordering: .releasing)
+            // The body may have ended off the runtime's thread (after a hop
+            // to another actor): the loop may be blocked in poll.
+            if !isOnRuntimeThread { notifier.notify() }
+        }
+        while !box.done.load(ordering: .acquiring) {
+            turn { box.done.load(ordering: .acquiring) }
+        }
+        drain()
+        return try box.result!.get()
+    }
+
+    /// One turn of the loop: take what other threads sent, act on cancel
+    /// requests, run the ready jobs, then poll the driver (blocking only when
+    /// nothing is ready and `finished` says the caller still waits) and fire
+    /// due timers.
+    func turn(finished: () -> Bool = { false }) {
+        takeRemote()
+        processCancels()
+        let count = core.pointee.jobs.beginBatch()
+        for i in 0..<count {
+            run(core.pointee.jobs.batchElement(i))
+        }
+        core.pointee.jobs.endBatch()
+        processCancels()
+        pushQueued()
+
+        let idle = core.pointee.jobs.isEmpty && !remote.mayHaveWork && core.pointee.cancelRequests.isEmpty
+            && !finished()
+        if idle || driver.inFlight > 0 {
+            var timeout: Duration? = .zero
+            if idle, let deadline = core.pointee.timers.nextDeadline {
+                let left = driver.now.duration(to: deadline)
+                timeout = left > .zero ? left : .zero
+            } else if idle {
+                timeout = nil
+            }
+            poll(timeout: timeout)
+        }
+        fireDueTimers()
+    }
+
+    private func poll(timeout: Duration?) {
+        do {
+            try driver.poll(timeout: timeout) { completion in
+                let waiter = core.pointee.waiters.complete(completion.key)
+                waiter.resume(returning: completion)
+            }
+        } catch {
+            // A poll that fails means the driver itself is broken (the ring or
+            // epoll instance is gone); no op could complete after this.
+            preconditionFailure("Runtime: driver poll failed: \(error)")
+        }
+        pushQueued()
+    }
+
+    private func takeRemote() {
+        guard remote.mayHaveWork else { return }
+        var jobs: [ReadyJob] = []
+        var cancels: [WaiterToken] = []
+        remote.drain(jobs: &jobs, cancels: &cancels)
+        for job in jobs { core.pointee.jobs.push(job) }
+        core.pointee.cancelRequests.append(contentsOf: cancels)
+    }
+
+    /// Acts on recorded cancel requests. Only here, on the loop, does a cancel
+    /// touch the driver or resume a waiter.
+    func processCancels() {
+        while let token = core.pointee.cancelRequests.popLast() {
+            switch core.pointee.waiters.requestCancel(token) {
+            case .stale, .recorded, .alreadyIssued:
+                break
+            case .issueDriverCancel(let key):
+                driver.cancel(key)
+            case .completeQueued(let op, let waiter):
+                waiter.resume(returning: Completion(key: .immediate, op: op, result: .failure(.errno(.canceled))))
+            case .wakeSleeper(let waiter):
+                core.pointee.timers.remove(token)
+                waiter.resume(returning: false)
+            }
+        }
+    }
+
+    /// Moves ops waiting in the runtime into the driver while there is room.
+    private func pushQueued() {
+        while core.pointee.waiters.queuedCount > 0, driver.inFlight < maxInFlight,
+            let (token, op, waiter) = core.pointee.waiters.popQueued()
+        {
+            push(op, token: token, waiter: waiter)
+        }
+    }
+
+    private func fireDueTimers() {
+        guard !core.pointee.timers.isEmpty else { return }
+        let now = driver.now
+        while let token = core.pointee.timers.popDue(now: now) {
+            core.pointee.waiters.fire(token).resume(returning: true)
+        }
+    }
+
+    /// Cancels and drains everything in flight; see ``blockOn(_:)``.
+    func drain() {
+        core.pointee.draining = true
+        defer { core.pointee.draining = false }
+        tasks.cancelAll()
+        var idleTurns = 0
+        while true {
+            cancelEverything()
+            let busy = !core.pointee.jobs.isEmpty || remote.mayHaveWork || core.pointee.waiters.active > 0
+                || driver.inFlight > 0
+            if !busy {
+                if tasks.count == 0 { return }
+                // Tasks left that wait on something outside the runtime; give
+                // other threads a moment to wake them, then abandon them.
+                idleTurns += 1
+                if idleTurns > 100 { return }
+                poll(timeout: .milliseconds(10))
+                continue
+            }
+            idleTurns = 0
+            turn()
+        }
+    }
+
+    /// Queues a cancel for every op and timer still waiting.
+    private func cancelEverything() {
+        core.pointee.cancelRequests.append(contentsOf: core.pointee.waiters.cancellableTokens)
+        processCancels()
+    }
+
+    /// Shuts the runtime down: drains whatever is left (as at the end of
+    /// ``blockOn(_:)``), then shuts the driver down. Later ops fail with
+    /// ``IOError/shutdown``. Idempotent; called by `deinit`.
+    ///
+    /// - Precondition: on the runtime's thread, not inside `blockOn`.
+    public func shutdown() {
+        preconditionOnRuntimeThread("shutdown")
+        precondition(!core.pointee.running, "Runtime: shutdown inside blockOn")
+        guard !core.pointee.isShutDown else { return }
+        drain()
+        core.pointee.isShutDown = true
+        driver.shutdown()
+    }
+}
