@@ -97,6 +97,9 @@ public final class SimDriver: Driver {
     /// Ops pushed whose completion has not been handed out yet.
     public var inFlight: Int { table.count + ready.count }
 
+    /// Closes in the simulated world: the descriptor a shared descriptor drops last.
+    public var descriptorCloser: any DescriptorCloser { closer }
+
     /// Nothing to prepare in the simulated kernel.
     public func attach(_ fd: Int32) throws(IOError) {}
 

@@ -24,6 +24,11 @@ public protocol Driver: AnyObject {
     /// Number of ops pushed and not yet completed.
     var inFlight: Int { get }
 
+    /// Closes descriptors synchronously, for a shared descriptor whose last
+    /// reference goes away with no op in flight. Kernel drivers use `close(2)`;
+    /// the simulator closes in its world.
+    var descriptorCloser: any DescriptorCloser { get }
+
     /// Prepares a descriptor for use with this driver. A no-op on Linux drivers;
     /// it exists so that drivers which must register descriptors can.
     func attach(_ fd: Int32) throws(IOError)
@@ -48,6 +53,11 @@ public protocol Driver: AnyObject {
     /// the driver's resources. Later pushes complete with ``IOError/shutdown``.
     /// Idempotent; `deinit` calls it too.
     func shutdown()
+}
+
+extension Driver {
+    /// `close(2)`, for the kernel drivers.
+    public var descriptorCloser: any DescriptorCloser { KernelDescriptorCloser.shared }
 }
 
 /// Wakes a driver's blocked poll from any thread.

@@ -14,6 +14,8 @@ public enum IOError: Error, Hashable, Sendable, CustomStringConvertible {
     case shutdown
     /// The descriptor was closed by `close()`; the op never ran.
     case closed
+    /// The call needs a runtime and none runs the current task or thread.
+    case noRuntime
     /// A buffer was larger than the op can take (the kernel's limit is `Int32.max` bytes per op).
     case bufferTooLarge(Int)
     /// The op or setting is not available with this driver or kernel.
@@ -35,6 +37,7 @@ public enum IOError: Error, Hashable, Sendable, CustomStringConvertible {
         case .pathContainsNul: "the path contains a NUL byte"
         case .shutdown: "the runtime has shut down"
         case .closed: "the descriptor has been closed"
+        case .noRuntime: "no Compio runtime runs the current task; call from inside Runtime.blockOn or a task it spawned"
         case .bufferTooLarge(let n): "a buffer of \(n) bytes is larger than one op can take"
         case .unsupported(let what): "unsupported: \(what)"
         case .invalidArgument(let what): "invalid argument: \(what)"
