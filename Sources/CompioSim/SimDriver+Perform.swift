@@ -68,6 +68,24 @@ extension SimDriver {
             return makeSocket(domain: domain, type: type, protocol: proto)
         case .bind(_, let address):
             return withSocket(file!) { bind($0, to: address) }
+        case .getSocketOption(_, let level, let name, let value):
+            return withSocket(file!) { getOption($0, level: level, name: name, into: value) }
+        case .setSocketOption(_, let level, let name, let value):
+            return withSocket(file!) { socket in
+                let bytes = value.count == 0 ? [] : Array(UnsafeRawBufferPointer(start: value.base, count: value.count))
+                socket.options[SimSocketOptionName(level: level, name: name)] = bytes
+                return .done(.success(0))
+            }
+        case .socketAddress(_, let into, let peer):
+            return withSocket(file!) { socket in
+                if peer {
+                    guard socket.state == .connected, let remote = socket.remote else { return .done(.failure(.code(ENOTCONN))) }
+                    remote.write(to: into)
+                } else {
+                    (socket.local ?? SimAddress(ip: 0, port: 0)).write(to: into)
+                }
+                return .done(.success(0))
+            }
         case .listen(_, let backlog):
             return withSocket(file!) { listen($0, backlog: backlog) }
         case .accept(_, let peer):

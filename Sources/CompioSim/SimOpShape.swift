@@ -87,6 +87,8 @@ struct SimOpShape {
             (descriptors, speed) = (fd(f), .fileData)
         case .socket:
             speed = .socketSetup
+        case .getSocketOption(let f, _, _, _), .setSocketOption(let f, _, _, _), .socketAddress(let f, _, _):
+            descriptors = fd(f)
         case .bind(let f, _), .listen(let f, _), .shutdown(let f, _):
             (descriptors, speed) = (fd(f), .socketSetup)
         case .accept(let f, _):

@@ -35,6 +35,10 @@ final class SimSocket {
     var readShut = false
     var writeShut = false
 
+    /// Socket options set through `setsockopt`, by level and name. Stored so
+    /// `getsockopt` reads back what was set; the simulation gives them no effect.
+    var options: [SimSocketOptionName: [UInt8]] = [:]
+
     // Datagrams.
     var datagrams: [(from: SimAddress, data: [UInt8])] = []
 

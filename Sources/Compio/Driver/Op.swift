@@ -80,6 +80,13 @@ public enum Op: @unchecked Sendable {
     case recvMessage(fd: Int32, message: MessageBuffer, flags: Int32)
     /// `shutdown(2)`; `how` is `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
     case shutdown(fd: Int32, how: Int32)
+    /// `getsockopt(2)`: reads option `name` at `level` into `value`; completes
+    /// with the option's length.
+    case getSocketOption(fd: Int32, level: Int32, name: Int32, value: OpBuffer)
+    /// `setsockopt(2)`: sets option `name` at `level` to the bytes of `value`.
+    case setSocketOption(fd: Int32, level: Int32, name: Int32, value: OpBuffer)
+    /// `getsockname(2)`, or `getpeername(2)` when `peer` is true, into `into`.
+    case socketAddress(fd: Int32, into: SocketAddressBuffer, peer: Bool)
     /// Waits until `fd` is ready for `events` (`POLLIN`, `POLLOUT`, …) and completes
     /// with the ready events. The bridge for descriptors owned by other libraries.
     case pollOnce(fd: Int32, events: UInt32)
@@ -123,8 +130,20 @@ extension Op {
         case .sendMessage: "sendMessage"
         case .recvMessage: "recvMessage"
         case .shutdown: "shutdown"
+        case .getSocketOption: "getSocketOption"
+        case .setSocketOption: "setSocketOption"
+        case .socketAddress(_, _, let peer): peer ? "peerAddress" : "localAddress"
         case .pollOnce: "pollOnce"
         case .asyncify: "asyncify"
+        }
+    }
+
+    /// Whether the op never blocks, so a kernel driver runs it inside
+    /// ``Driver/push(_:)`` and returns it ready: socket options and addresses.
+    public var completesInline: Bool {
+        switch self {
+        case .getSocketOption, .setSocketOption, .socketAddress: true
+        default: false
         }
     }
 
@@ -146,7 +165,8 @@ extension Op {
             .truncate(let fd, _), .bind(let fd, _), .listen(let fd, _), .accept(let fd, _),
             .connect(let fd, _), .send(let fd, _, _), .recv(let fd, _, _), .sendTo(let fd, _, _, _),
             .recvFrom(let fd, _, _, _), .sendMessage(let fd, _, _), .recvMessage(let fd, _, _),
-            .shutdown(let fd, _), .pollOnce(let fd, _):
+            .shutdown(let fd, _), .pollOnce(let fd, _), .getSocketOption(let fd, _, _, _),
+            .setSocketOption(let fd, _, _, _), .socketAddress(let fd, _, _):
             fd
         case .openAt(let dir, _, _, _), .metadataAt(let dir, _, _, _), .unlinkAt(let dir, _, _),
             .makeDirectoryAt(let dir, _, _), .symlinkAt(_, let dir, _):

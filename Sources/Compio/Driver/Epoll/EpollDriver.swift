@@ -328,6 +328,7 @@ extension EpollDriver: Driver {
     public func push(_ op: Op) -> PushResult {
         if isShutDown { return .ready(Completion(key: .immediate, op: op, result: .failure(.shutdown))) }
         if table.isFull { return .ready(Completion(key: .immediate, op: op, result: .failure(.code(EBUSY)))) }
+        if op.completesInline { return .ready(Completion(key: .immediate, op: op, result: BlockingOps.execute(op).0)) }
         switch EpollRoute.of(op) {
         case .immediate:
             let key = insert(op)

@@ -53,7 +53,7 @@ enum EpollRoute {
             return events == 0 ? .failed(.invalidArgument("pollOnce with no events")) : .poll(fd: fd, events: events)
         case .readAt, .writeAt, .readVectoredAt, .writeVectoredAt, .sync, .openAt, .close, .metadata,
             .metadataAt, .unlinkAt, .makeDirectoryAt, .renameAt, .symlinkAt, .linkAt, .truncate,
-            .socket, .bind, .listen, .shutdown, .asyncify:
+            .socket, .bind, .listen, .shutdown, .asyncify, .getSocketOption, .setSocketOption, .socketAddress:
             // Positioned I/O only exists on seekable files (`ESPIPE` otherwise);
             // the rest never return `EAGAIN` or may touch the file system.
             return .pool

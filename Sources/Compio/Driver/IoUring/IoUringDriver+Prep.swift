@@ -25,7 +25,8 @@ extension IoUringDriver {
             if length < 0 { return .errno(.invalidArgument) }
         case .nop, .sync, .openAt, .close, .metadata, .metadataAt, .unlinkAt, .makeDirectoryAt,
             .renameAt, .symlinkAt, .linkAt, .socket, .bind, .listen, .accept, .connect,
-            .sendMessage, .recvMessage, .shutdown, .pollOnce, .asyncify:
+            .sendMessage, .recvMessage, .shutdown, .pollOnce, .asyncify, .getSocketOption, .setSocketOption,
+            .socketAddress:
             break
         }
         return nil
@@ -122,6 +123,8 @@ extension IoUringDriver {
             io_uring_prep_poll_add(sqe, fd, events)
         case .asyncify:
             preconditionFailure("IoUringDriver: asyncify has no opcode")
+        case .getSocketOption, .setSocketOption, .socketAddress:
+            preconditionFailure("IoUringDriver: \(op.name) completes inline, never in the ring")
         }
         return nil
     }

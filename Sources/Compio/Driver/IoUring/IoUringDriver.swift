@@ -353,6 +353,7 @@ extension IoUringDriver: Driver {
         if closed || shuttingDown { return .ready(Completion(key: .immediate, op: op, result: .failure(.shutdown))) }
         if let error = Self.validate(op) { return .ready(Completion(key: .immediate, op: op, result: .failure(error))) }
         if table.isFull { return .ready(Completion(key: .immediate, op: op, result: .failure(.errno(.resourceBusy)))) }
+        if op.completesInline { return .ready(Completion(key: .immediate, op: op, result: BlockingOps.execute(op).0)) }
         guard probe.supports(op), !routesToPool(op) else { return pushToPool(op) }
         let key = table.insert(op, extra: Extra(route: .backlog, header: nil))
         if backlog.isEmpty, let sqe = nextSQE() {

@@ -61,7 +61,7 @@ struct IoUringProbe {
         case .recvFrom, .recvMessage: code = IORING_OP_RECVMSG
         case .shutdown: code = IORING_OP_SHUTDOWN
         case .pollOnce: code = IORING_OP_POLL_ADD
-        case .asyncify: return nil
+        case .asyncify, .getSocketOption, .setSocketOption, .socketAddress: return nil
         }
         return Int32(code.rawValue)
     }

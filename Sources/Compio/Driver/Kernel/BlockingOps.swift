@@ -113,6 +113,16 @@ public enum BlockingOps {
             let result = transfer(message.buffers.totalCount) { recvmsg(fd, message.header, flags) }
             if case .success = result { message.syncReceivedAddress() }
             return (result, nil)
+        case .getSocketOption(let fd, let level, let name, let value):
+            var length = socklen_t(value.count)
+            return (Syscall.retrying { getsockopt(fd, level, name, value.base, &length) }.map { _ in Int(length) }, nil)
+        case .setSocketOption(let fd, let level, let name, let value):
+            return (Syscall.retrying { setsockopt(fd, level, name, value.base, socklen_t(value.count)) }, nil)
+        case .socketAddress(let fd, let into, let peer):
+            into.resetForReceive()
+            return (Syscall.retrying {
+                peer ? getpeername(fd, into.sockaddrPointer, into.length) : getsockname(fd, into.sockaddrPointer, into.length)
+            }, nil)
         case .shutdown(let fd, let how):
             return (Syscall.retrying { Glibc.shutdown(fd, how) }, nil)
         case .pollOnce(let fd, let events):
