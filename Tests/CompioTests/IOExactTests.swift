@@ -2,7 +2,7 @@ import Compio
 import Testing
 
 /// `readExact` and `writeAll` over in-memory streams that cut reads and writes short.
-@Suite struct IOExactTests {
+@Suite(.serialized) struct IOExactTests {
     @Test func readExactFillsTheWholeCapacityAcrossShortReads() async {
         let data = patternBytes(16)
         var source = ScriptedSource(data, chunkSizes: [3, 1, 5])
@@ -117,5 +117,35 @@ import Testing
         #expect(result == .success(7))
         #expect(sink.received == Array(data[5..<12]))
         #expect(whole.bytes == data)
+    }
+
+    @Test(arguments: TestDrivers.choices)
+    func writeAllAndReadExactThroughARealPipe(_ choice: DriverBuilder.Choice) async throws {
+        let before = OpenDescriptors.count()
+        let data = patternBytes(1024 * 1024 + 3)
+        let (written, first, rest, end) = try await RuntimeHarness.run(choice) { runtime in
+            let (reader, writer) = try PipeEnd.pipe()
+            // More than a pipe holds: the write can only finish while the reader drains it.
+            let producer = runtime.spawn { () async throws -> Int in
+                var pipe = writer
+                let r = await pipe.writeAll(OwnedBuffer(data))
+                let n = try r.get()
+                try await pipe.shutdown()
+                return n
+            }
+            var pipe = reader
+            let head = try await pipe.readExact(count: 1000)
+            let tail = await pipe.readExact(into: OwnedBuffer(capacity: data.count))
+            let tailResult = tail.result
+            let tailBuffer = tail.buffer
+            let written = try await producer.value
+            try await pipe.descriptor.close()
+            return (written, head.bytes, tailBuffer.bytes, tailResult)
+        }
+        #expect(written == data.count)
+        #expect(first == Array(data[..<1000]))
+        #expect(rest == Array(data[1000...]))
+        #expect(end == .success(data.count - 1000), "the writer closed before the buffer was full: a short count")
+        #expect(OpenDescriptors.count() == before)
     }
 }

@@ -91,11 +91,22 @@ struct LimitedSink: AsyncWrite {
 /// repeated chunk shows up in a byte-for-byte comparison.
 func patternBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
     var state = seed | 1
-    return (0..<count).map { _ in
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        return UInt8(truncatingIfNeeded: state >> 32)
+    // Eight bytes per step through raw memory: a per-byte closure takes seconds
+    // for the multi-megabyte tests in a debug build.
+    return [UInt8](unsafeUninitializedCapacity: count) { bytes, initialized in
+        var i = 0
+        while i < count {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            withUnsafeBytes(of: state.littleEndian) { word in
+                let n = min(8, count - i)
+                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(bytes)[i..<i + n])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: word[..<n]))
+            }
+            i += 8
+        }
+        initialized = count
     }
 }
 
