@@ -37,7 +37,7 @@ extension AsyncRead {
 
     /// Reads exactly `count` bytes into a new buffer.
     ///
-    /// Throws ``IOError/errno(_:)`` with `EIO` (`.ioError`) when the stream
+    /// Throws ``IOError/unexpectedEndOfStream`` when the stream
     /// ends first (the bytes read are dropped; use ``readExact(into:)`` to keep
     /// them), ``IOError/invalidArgument(_:)`` for a negative `count`, and any
     /// error of the reads.
@@ -46,15 +46,8 @@ extension AsyncRead {
         let r = await readExact(into: OwnedBuffer(capacity: count))
         let result = r.result
         let buffer = r.buffer
-        guard try result.get() == count else { throw .endedEarly }
+        guard try result.get() == count else { throw .unexpectedEndOfStream }
         return buffer
     }
 }
 
-extension IOError {
-    /// A stream ended in the middle of an exact read or a write of everything
-    /// (a read returned 0 before the buffer was full, or a write accepted
-    /// nothing). `IOError` has no case of its own for it; `EIO` is the closest
-    /// errno, and the one callers match.
-    static var endedEarly: IOError { .errno(.ioError) }
-}

@@ -5,7 +5,7 @@ extension AsyncWrite {
     /// `.success(n)` has `n == buffer.ioInitialized`. On `.failure`, some of
     /// the data may have been written already. A write that accepts no bytes
     /// of a non-empty remainder would loop forever, so it fails with
-    /// ``IOError/errno(_:)`` `EIO` (`.ioError`). An empty buffer succeeds with
+    /// ``IOError/writeZero``. An empty buffer succeeds with
     /// 0 without writing.
     public mutating func writeAll<B: IoBuf & ~Copyable>(_ buffer: consuming B) async -> BufResult<Int, B> {
         var written = 0
@@ -25,7 +25,7 @@ extension AsyncWrite {
             rest = r.buffer
             switch result {
             case .success(0):
-                return BufResult(.failure(.endedEarly), rest.base)
+                return BufResult(.failure(.writeZero), rest.base)
             case .success(let n):
                 precondition(n <= total - rest.offset, "AsyncWrite wrote \(n) bytes of \(total - rest.offset)")
                 rest.offset += n
