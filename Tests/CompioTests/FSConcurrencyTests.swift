@@ -118,6 +118,12 @@ private final class OrderLog: @unchecked Sendable {
                 }
             }
             for r in readers { problems += await r.value }
+            // The check has teeth: bytes compared against the wrong offset do not match.
+            let control = await file.readExact(into: OwnedBuffer(capacity: 4096), at: 8)
+            let controlBuffer = control.buffer
+            var scratch = OwnedBuffer(capacity: 4096)
+            if pattern.matches(controlBuffer, at: 16, scratch: &scratch) { problems.append("the check cannot tell offsets apart") }
+            if !pattern.matches(controlBuffer, at: 8, scratch: &scratch) { problems.append("the control read is wrong") }
             try await file.close()
             return problems
         }
