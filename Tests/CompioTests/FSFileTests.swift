@@ -192,7 +192,7 @@ enum FSTest {
 
             // The file ends 10 bytes in: the first read is short, the next meets the end.
             let short = await file.readExact(into: OwnedBuffer(capacity: 20), at: UInt64(data.count + 5 - 10))
-            #expect(short.result.error == .unexpectedEndOfFile)
+            #expect(short.result.error == .unexpectedEndOfStream)
             #expect(short.buffer.bytes == Array(data.suffix(10)), "the bytes read before the end come back")
 
             let empty = await file.writeAll(OwnedBuffer(capacity: 0), at: 0).result

@@ -27,9 +27,6 @@ public enum IOError: Error, Hashable, Sendable, CustomStringConvertible {
     case unsupported(String)
     /// The value given was not valid for this op (for example a negative offset).
     case invalidArgument(String)
-    /// The file or stream ended before the requested bytes arrived (a
-    /// `readExact` that met end of file).
-    case unexpectedEndOfFile
 
     /// Shorthand for ``errno(_:)`` from a raw errno value.
     public static func code(_ raw: Int32) -> IOError { .errno(Errno(rawValue: raw)) }
@@ -51,7 +48,6 @@ public enum IOError: Error, Hashable, Sendable, CustomStringConvertible {
         case .bufferTooLarge(let n): "a buffer of \(n) bytes is larger than one op can take"
         case .unsupported(let what): "unsupported: \(what)"
         case .invalidArgument(let what): "invalid argument: \(what)"
-        case .unexpectedEndOfFile: "the data ended before the requested bytes were read"
         }
     }
 }

@@ -12,7 +12,7 @@ extension File {
     /// Fills the whole buffer (`ioCapacity` bytes) from `offset`, with as many
     /// reads as it takes.
     ///
-    /// Fails with ``IOError/unexpectedEndOfFile`` if the file ends first. On
+    /// Fails with ``IOError/unexpectedEndOfStream`` if the file ends first. On
     /// any failure the buffer comes back holding the bytes read so far
     /// (its `ioInitialized`).
     public func readExact<B: IoBufMut & ~Copyable>(into buffer: consuming B, at offset: UInt64) async -> BufResult<Void, B> {
@@ -20,7 +20,7 @@ extension File {
         guard let base = buffer.ioMutableBase else { return BufResult(.success(()), buffer) }
         // The buffer stays in this frame until the loop ends, which keeps its
         // memory alive under every op (see `SharedDescriptor.submitRead`).
-        let (done, error) = await transferAll(capacity, at: offset, atEnd: .unexpectedEndOfFile) { fd, done, count, position in
+        let (done, error) = await transferAll(capacity, at: offset, atEnd: .unexpectedEndOfStream) { fd, done, count, position in
             .readAt(fd: fd, buffer: OpBuffer(base: base + done, count: count, owner: nil), offset: position)
         }
         buffer.setInitialized(done)
@@ -30,13 +30,13 @@ extension File {
     /// Writes all of the buffer's data (`ioInitialized` bytes) at `offset`,
     /// with as many writes as it takes.
     ///
-    /// A write that makes no progress fails with `EIO` rather than looping
+    /// A write that makes no progress fails with ``IOError/writeZero`` rather than looping
     /// forever. On failure, the bytes before the failed write are in the file.
     public func writeAll<B: IoBuf & ~Copyable>(_ buffer: consuming B, at offset: UInt64) async -> BufResult<Void, B> {
         let total = buffer.ioInitialized
         guard let base = buffer.ioBase else { return BufResult(.success(()), buffer) }
         let bytes = UnsafeMutableRawPointer(mutating: base)
-        let (_, error) = await transferAll(total, at: offset, atEnd: .errno(.ioError)) { fd, done, count, position in
+        let (_, error) = await transferAll(total, at: offset, atEnd: .writeZero) { fd, done, count, position in
             .writeAt(fd: fd, buffer: OpBuffer(base: bytes + done, count: count, owner: nil), offset: position)
         }
         return BufResult(error.map { .failure($0) } ?? .success(()), buffer)
