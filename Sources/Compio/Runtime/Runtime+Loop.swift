@@ -68,7 +68,7 @@ extension Runtime {
         pushQueued()
 
         let idle = core.pointee.jobs.isEmpty && !remote.mayHaveWork && core.pointee.cancelRequests.isEmpty
-            && !finished()
+            && core.pointee.yielders.isEmpty && !finished()
         if idle || driver.inFlight > 0 {
             var timeout: Duration? = .zero
             if idle, let deadline = core.pointee.timers.nextDeadline {
@@ -80,6 +80,14 @@ extension Runtime {
             poll(timeout: timeout)
         }
         fireDueTimers()
+        resumeYielders()
+    }
+
+    private func resumeYielders() {
+        guard !core.pointee.yielders.isEmpty else { return }
+        var batch: [UnsafeContinuation<Void, Never>] = []
+        swap(&batch, &core.pointee.yielders)
+        for waiter in batch { waiter.resume() }
     }
 
     private func poll(timeout: Duration?) {
@@ -149,7 +157,7 @@ extension Runtime {
         while true {
             cancelEverything()
             let busy = !core.pointee.jobs.isEmpty || remote.mayHaveWork || core.pointee.waiters.active > 0
-                || driver.inFlight > 0
+                || driver.inFlight > 0 || !core.pointee.yielders.isEmpty
             if !busy {
                 if tasks.count == 0 { return }
                 // Tasks left that wait on something outside the runtime; give

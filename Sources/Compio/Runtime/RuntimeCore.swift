@@ -16,6 +16,8 @@ struct RuntimeCore {
     var jobs = JobQueue<ReadyJob>()
     var waiters = WaiterTable<UnsafeContinuation<Completion, Never>, UnsafeContinuation<Bool, Never>>()
     var timers = TimerQueue()
+    /// Tasks in ``Runtime/yield()``, resumed after the next poll.
+    var yielders: [UnsafeContinuation<Void, Never>] = []
     /// Cancel requests made on the runtime's thread, for the loop to act on.
     var cancelRequests: [WaiterToken] = []
     /// `blockOn` is running.
