@@ -13,11 +13,8 @@ import Testing
         let liveBefore = IOBuffer.live
         let (error, sameBuffer) = try await RuntimeHarness.run(choice) { runtime in
             let buffer = IOBuffer(capacity: 64)
-            let reader = runtime.spawn { () -> Completion in
-                await runtime.submit(.read(fd: pipe.read, buffer: OpBuffer(buffer)))
-            }
-            // Let the reader push its read, then cancel it from a sibling task.
-            while runtime.inFlight == 0 { await runtime.yield() }
+            let reader = await startReading(pipe.read, into: buffer, on: runtime)
+            // Cancelled from a sibling task.
             reader.cancel()
             let c = await reader.value
             return (c.error, returnedBuffer(c.op)?.owner === buffer)
@@ -35,10 +32,7 @@ import Testing
         #expect(write(pipe.write, payload, payload.count) == payload.count)
         let (result, bytes) = try await RuntimeHarness.run(choice) { runtime in
             let buffer = IOBuffer(capacity: 64)
-            let reader = runtime.spawn { () -> Completion in
-                await runtime.submit(.read(fd: pipe.read, buffer: OpBuffer(buffer)))
-            }
-            while runtime.inFlight == 0 { await runtime.yield() }
+            let reader = await startReading(pipe.read, into: buffer, on: runtime)
             reader.cancel()
             let c = await reader.value
             if case .success(let n) = c.result { buffer.initialized = n }
@@ -58,11 +52,7 @@ import Testing
         let pipe = try Fixture.pipe()
         defer { Fixture.close(pipe.read, pipe.write) }
         let (error, runtimeThread, cancelThread) = try await RuntimeHarness.run(choice) { runtime in
-            let buffer = IOBuffer(capacity: 16)
-            let reader = runtime.spawn { () -> Completion in
-                await runtime.submit(.read(fd: pipe.read, buffer: OpBuffer(buffer)))
-            }
-            while runtime.inFlight == 0 { await runtime.yield() }
+            let reader = await startReading(pipe.read, into: IOBuffer(capacity: 16), on: runtime)
             let canceller = Atomic<Int32>(0)
             Fixture.after(.milliseconds(20)) {
                 canceller.store(RuntimeHarness.threadID, ordering: .relaxed)
@@ -89,4 +79,13 @@ import Testing
         #expect(error == .errno(.canceled))
         #expect(Fixture.pendingBytes(pipe.read) == 0)
     }
+}
+
+/// Spawns a task reading `fd` into `buffer` and returns once its read is in flight.
+private func startReading(_ fd: Int32, into buffer: IOBuffer, on runtime: Runtime) async -> JoinHandle<Completion, Never> {
+    let reader = runtime.spawn { () -> Completion in
+        await runtime.submit(.read(fd: fd, buffer: OpBuffer(buffer)))
+    }
+    while runtime.inFlight == 0 { await runtime.yield() }
+    return reader
 }

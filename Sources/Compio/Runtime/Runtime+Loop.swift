@@ -168,7 +168,8 @@ extension Runtime {
                 continue
             }
             idleTurns = 0
-            turn()
+            // Block only for completions that are sure to come.
+            turn { driver.inFlight == 0 }
         }
     }
 
