@@ -62,6 +62,13 @@ static const unsigned CURING_FSYNC_DATASYNC = IORING_FSYNC_DATASYNC;
 // storage, so the kernel may read it whenever it gets to the SQE.
 static inline const char *curing_empty_path(void) { return ""; }
 
+// struct statx is declared by several modules (glibc, CLinux, liburing); taking
+// the buffer untyped keeps Swift from having to pick one.
+static inline void curing_prep_statx(struct io_uring_sqe *sqe, int dfd, const char *path, int flags,
+                                     unsigned mask, void *buffer) {
+    io_uring_prep_statx(sqe, dfd, path, flags, mask, (struct statx *)buffer);
+}
+
 // Whether the kernel's probe lists `op` as supported.
 static inline int curing_probe_supports(const struct io_uring_probe *p, int op) {
     return p != NULL && io_uring_opcode_supported(p, op);

@@ -1,3 +1,4 @@
+import CLinux
 import Compio
 import Foundation
 import Glibc
@@ -98,5 +99,19 @@ import Testing
         }
         #expect(c.error == .shutdown)
         #expect(c.key == .immediate)
+    }
+
+    @Test(arguments: TestDrivers.choices)
+    func buffersBeyondTheKernelLimitAreRefused(_ choice: DriverBuilder.Choice) throws {
+        let driver = try TestDrivers.make(choice)
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let small = IOBuffer(capacity: 1)
+        // Never touched: the op must be refused before any syscall.
+        let huge = OpBuffer(base: small.base, count: Int(Int32.max) + 1, owner: small)
+        let c = try driver.run(.write(fd: pipe.write, buffer: huge))
+        #expect(c.error == .bufferTooLarge(Int(Int32.max) + 1))
+        #expect(returnedBuffer(c.op)?.owner === small)
+        #expect(Fixture.pendingBytes(pipe.read) == 0)
     }
 }

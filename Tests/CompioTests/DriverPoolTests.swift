@@ -1,3 +1,4 @@
+import CLinux
 import Compio
 import Dispatch
 import Glibc

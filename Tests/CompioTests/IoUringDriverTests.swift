@@ -1,7 +1,9 @@
-import Compio
+import CLinux
 import Glibc
 import SystemPackage
+import Synchronization
 import Testing
+@testable import Compio
 
 /// What only the io_uring driver has: ring setup flags, a bounded SQ, ring failure.
 @Suite struct IoUringDriverTests {
@@ -49,11 +51,24 @@ import Testing
         return [("default", DriverBuilder.IoUringOptions()), ("coop", coop), ("plain", plain), ("sqpoll", sqpoll)]
     }()
 
+    // The kernel's IORING_SETUP_* values (the test target does not import liburing).
+    static let sqpollFlag: UInt32 = 1 << 1
+    static let coopFlag: UInt32 = 1 << 8
+    static let singleIssuerFlag: UInt32 = 1 << 12
+    static let deferTaskrunFlag: UInt32 = 1 << 13
+
     @Test(arguments: flagVariants.map(\.0))
     func setupFlagVariantsRunOps(_ name: String) throws {
         var builder = DriverBuilder(choice: .ioUring)
         builder.ioUring = Self.flagVariants.first { $0.0 == name }!.1
         let driver = try IoUringDriver(builder: builder)
+        let flags = driver.setupFlags
+        switch name {
+        case "default": #expect(flags & (Self.singleIssuerFlag | Self.deferTaskrunFlag) == Self.singleIssuerFlag | Self.deferTaskrunFlag)
+        case "coop": #expect(flags & Self.coopFlag != 0 && flags & Self.deferTaskrunFlag == 0)
+        case "plain": #expect(flags & (Self.coopFlag | Self.deferTaskrunFlag | Self.sqpollFlag) == 0)
+        default: #expect(flags & Self.sqpollFlag != 0)
+        }
         #expect(try driver.run(.nop).result == .success(0))
         let pipe = try Fixture.pipe()
         defer { Fixture.close(pipe.read, pipe.write) }
@@ -67,5 +82,88 @@ import Testing
         builder.simulatedRingFailure = .notPermitted
         #expect(throws: IOError.errno(.notPermitted)) { try IoUringDriver(builder: builder) }
         #expect(throws: IOError.errno(.notPermitted)) { try builder.build() }
+    }
+
+    @Test func sqpollWithATinyQueueUsesTheBacklogAndLosesNothing() throws {
+        var builder = DriverBuilder(choice: .ioUring)
+        builder.capacity = 1
+        builder.ioUring.singleIssuerDeferTaskrun = false
+        builder.ioUring.coopTaskrun = false
+        builder.ioUring.sqpollIdle = .milliseconds(50)
+        let driver = try IoUringDriver(builder: builder)
+        var keys = Set<OpKey>()
+        for _ in 0..<200 { keys.insert(try driver.pushPending(.nop)) }
+        // Cancel a few: wherever they are (queue, backlog, kernel), each still completes once.
+        for key in keys.prefix(20) { driver.cancel(key) }
+        // A poll moves only as many backlog ops as the polling thread made room
+        // for, so count time rather than polls.
+        var seen: [OpKey: Int] = [:]
+        let deadline = driver.now.advanced(by: .seconds(10))
+        while seen.values.reduce(0, +) < 200, driver.now < deadline {
+            _ = try driver.poll(timeout: .milliseconds(100)) { c in
+                #expect(c.result == .success(0) || c.error == .errno(.canceled))
+                seen[c.key, default: 0] += 1
+            }
+        }
+        #expect(Set(seen.keys) == keys)
+        #expect(seen.values.allSatisfy { $0 == 1 })
+        #expect(driver.ringOpCount == 0)
+        #expect(driver.backlogPeak > 0, "the polling thread kept up with 200 pushes: the backlog was not exercised")
+    }
+
+    @Test func probeFindsTheBasicOpcodes() throws {
+        let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
+        let b = OpBuffer.empty
+        #expect(driver.runsNatively(.nop))
+        #expect(driver.runsNatively(.read(fd: 0, buffer: b)))
+        #expect(driver.runsNatively(.send(fd: 0, buffer: b, flags: 0)))
+        #expect(!driver.runsNatively(.asyncify(BlockingWork { .success(0) })), "asyncify always runs on the pool")
+    }
+
+    /// Forces every op onto the pool, as on a kernel whose probe lists none of them.
+    static func poolOnlyDriver() throws -> IoUringDriver {
+        let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
+        driver.routesToPool = { _ in true }
+        return driver
+    }
+
+    @Test func opsTheKernelLacksRunOnThePool() throws {
+        let driver = try Self.poolOnlyDriver()
+        let dir = try Fixture.temporaryDirectory()
+        defer { Fixture.remove(dir) }
+        let fd = try DriverFileOpTests.open(driver, dir + "/pool")
+        #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0)
+        let out = IOBuffer(bytes: Array("pooled".utf8))
+        #expect(try driver.run(.writeAt(fd: fd, buffer: OpBuffer(out, count: 6), offset: 0)).result == .success(6))
+        #expect(try driver.run(.truncate(fd: fd, length: 4)).result == .success(0))
+        #expect(try DriverFileOpTests.metadata(driver, fd: fd).size == 4)
+        let into = IOBuffer(capacity: 8)
+        let r = try driver.run(.readAt(fd: fd, buffer: OpBuffer(into), offset: 0))
+        into.initialized = try r.result.get()
+        #expect(into.bytes == Array("pool".utf8))
+        #expect(try driver.run(.close(fd: fd)).result == .success(0))
+        let (listenFD, port) = try DriverSocketOpTests.listener(driver)
+        defer { Fixture.close(listenFD) }
+        #expect(port != 0)
+    }
+
+    @Test func cancelledPoolOpEitherNeverRunsOrKeepsItsResult() throws {
+        let driver = try Self.poolOnlyDriver()
+        for _ in 0..<20 {
+            let ran = StateBox()
+            let key = try driver.pushPending(.asyncify(BlockingWork {
+                ran.state.store(1, ordering: .releasing)
+                return .success(7)
+            }))
+            driver.cancel(key)
+            let c = try driver.wait(for: key)
+            if c.error == .errno(.canceled) {
+                #expect(ran.state.load(ordering: .acquiring) == 0, "a cancelled pool op ran")
+            } else {
+                #expect(c.result == .success(7))
+                #expect(ran.state.load(ordering: .acquiring) == 1)
+            }
+            #expect(driver.inFlight == 0)
+        }
     }
 }

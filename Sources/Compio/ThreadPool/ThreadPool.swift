@@ -76,6 +76,8 @@ public final class ThreadPool: @unchecked Sendable {
         return false
     }
 
+    private static let taken: @Sendable () -> Void = {}
+
     private func locked<R>(_ body: () -> R) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -84,7 +86,7 @@ public final class ThreadPool: @unchecked Sendable {
 
     private final class Start {
         let pool: ThreadPool
-        let job: @Sendable () -> Void
+        var job: (@Sendable () -> Void)?
         init(pool: ThreadPool, job: @escaping @Sendable () -> Void) {
             self.pool = pool
             self.job = job
@@ -100,7 +102,7 @@ public final class ThreadPool: @unchecked Sendable {
         var thread = pthread_t()
         let rc = pthread_create(&thread, &attr, { context in
             let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
-            start.pool.work(first: start.job)
+            start.pool.work(start)
             return nil
         }, start.toOpaque())
         if rc != 0 {
@@ -110,10 +112,13 @@ public final class ThreadPool: @unchecked Sendable {
         return true
     }
 
-    private func work(first: @escaping @Sendable () -> Void) {
-        var job: (@Sendable () -> Void)? = first
-        while let current = job {
-            current()
+    private func work(_ start: Start) {
+        var job = start.job.take()
+        while job != nil {
+            // The job, and all it captured (an op's buffers, a bridge and its
+            // driver's notifier), is released before the thread waits for the
+            // next one: an idle thread must not keep them alive for `idleTimeout`.
+            job.take()!()
             job = nextJob()
         }
     }
@@ -139,6 +144,7 @@ public final class ThreadPool: @unchecked Sendable {
         }
         idle -= 1
         let job = queue[queueHead]
+        queue[queueHead] = ThreadPool.taken  // the queue must not keep a taken job's captures alive
         queueHead += 1
         if queueHead == queue.count {
             queue.removeAll(keepingCapacity: true)

@@ -1,3 +1,4 @@
+import CLinux
 import Compio
 import Foundation
 import Glibc

@@ -65,12 +65,12 @@ extension IoUringDriver {
         case .close(let fd):
             io_uring_prep_close(sqe, fd)
         case .metadata(let fd, let into):
-            io_uring_prep_statx(
-                sqe, fd, curing_empty_path(), CLINUX_AT_EMPTY_PATH, CLINUX_STATX_BASIC_STATS, UnsafeMutablePointer(OpaquePointer(into.raw)))
+            curing_prep_statx(
+                sqe, fd, curing_empty_path(), CLINUX_AT_EMPTY_PATH, CLINUX_STATX_BASIC_STATS, UnsafeMutableRawPointer(into.raw))
         case .metadataAt(let dir, let path, let follow, let into):
-            io_uring_prep_statx(
+            curing_prep_statx(
                 sqe, dir, path.cString, follow ? 0 : CLINUX_AT_SYMLINK_NOFOLLOW, CLINUX_STATX_BASIC_STATS,
-                UnsafeMutablePointer(OpaquePointer(into.raw)))
+                UnsafeMutableRawPointer(into.raw))
         case .unlinkAt(let dir, let path, let removeDirectory):
             io_uring_prep_unlinkat(sqe, dir, path.cString, removeDirectory ? CLINUX_AT_REMOVEDIR : 0)
         case .makeDirectoryAt(let dir, let path, let mode):

@@ -42,6 +42,11 @@ public final class IoUringDriver {
     /// Most ops in flight at once, whatever the submission queue's size.
     static let tableCapacity = 1 << 20
     private static let reapBatch = 256
+    /// How long a poll waits at most while the driver itself has work pending.
+    private static let retryInterval = Duration.milliseconds(1)
+    /// Test hook: ops for which this returns true go to the pool as if the
+    /// kernel lacked their opcode.
+    var routesToPool: (Op) -> Bool = { _ in false }
 
     private let ring: UnsafeMutablePointer<io_uring>
     private let probe: IoUringProbe
@@ -127,8 +132,14 @@ public final class IoUringDriver {
         throw .code(lastError)
     }
 
+    /// The longest the backlog has been; tests use it to see the backlog was exercised.
+    private(set) var backlogPeak = 0
+
     /// Ops in the ring or its backlog (not on the pool); for tests and assertions.
     var ringOpCount: Int { ringInFlight + backlog.count }
+
+    /// Whether the running kernel has the opcode for `op` (else it runs on the pool).
+    public func runsNatively(_ op: Op) -> Bool { probe.supports(op) }
 
     // MARK: - Submission
 
@@ -306,7 +317,13 @@ public final class IoUringDriver {
         armWake()
         drainBacklog()
         retryCancels()
-        try enter(timeout: timeout, mayBlock: !hasReadyWork)
+        // Without an armed wake read a notify could not end the wait; with ops
+        // still waiting for room, the wait must end soon to push them.
+        var wait = timeout
+        if !wakeArmed || !backlog.isEmpty || !pendingCancels.isEmpty {
+            wait = min(timeout ?? Self.retryInterval, Self.retryInterval)
+        }
+        try enter(timeout: wait, mayBlock: !hasReadyWork)
         return deliver(body)
     }
 }
@@ -336,12 +353,13 @@ extension IoUringDriver: Driver {
         if closed || shuttingDown { return .ready(Completion(key: .immediate, op: op, result: .failure(.shutdown))) }
         if let error = Self.validate(op) { return .ready(Completion(key: .immediate, op: op, result: .failure(error))) }
         if table.isFull { return .ready(Completion(key: .immediate, op: op, result: .failure(.errno(.resourceBusy)))) }
-        guard probe.supports(op) else { return pushToPool(op) }
+        guard probe.supports(op), !routesToPool(op) else { return pushToPool(op) }
         let key = table.insert(op, extra: Extra(route: .backlog, header: nil))
         if backlog.isEmpty, let sqe = nextSQE() {
             place(key, op, into: sqe)
         } else {
             backlog.append(key)
+            backlogPeak = max(backlogPeak, backlog.count)
         }
         return .pending(key)
     }
@@ -392,19 +410,22 @@ extension IoUringDriver: Driver {
                 break
             }
         }
-        if ringInFlight > 0 || wakeArmed {
+        let abandoned = ringInFlight > 0 || wakeArmed
+        if abandoned {
             // The kernel may still write into these ops' memory: keep it forever
             // rather than free it under the kernel.
             _ = Unmanaged.passRetained(AbandonedOps(table: table))
-            table = OpTable(capacity: 1)
             let message = "IoUringDriver: \(ringInFlight) ops still in the kernel at shutdown; their memory is leaked on purpose\n"
             _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-        } else {
-            wakeBuffer.deallocate()
         }
+        // Pool ops that outlived the wait keep their memory alive in the pool's
+        // closures; their late results are dropped with the bridge.
+        table = OpTable(capacity: 1)
+        // Close the ring first, then free what the kernel wrote into.
         io_uring_queue_exit(ring)
         ring.deallocate()
         reaped.deallocate()
+        if !abandoned { wakeBuffer.deallocate() }
         closed = true
         shuttingDown = false
     }
