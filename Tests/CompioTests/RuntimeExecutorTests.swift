@@ -61,6 +61,19 @@ private actor PinnedCounter {
     }
 
     @Test(arguments: TestDrivers.choices)
+    func opsAndSleepsCalledFromTheGlobalPoolHopOntoTheRuntime(choice: DriverBuilder.Choice) async throws {
+        let (result, slept) = try await RuntimeHarness.run(choice) { runtime in
+            try await Task.detached { () async throws -> (Int, Bool) in
+                let r = try await runtime.submit(.nop).result.get()
+                try await runtime.sleep(for: .milliseconds(1))
+                await runtime.yield()
+                return (r, true)
+            }.value
+        }
+        #expect(result == 0 && slept)
+    }
+
+    @Test(arguments: TestDrivers.choices)
     func spawnBlockingRunsOnThePoolAndIgnoresTaskCancellation(choice: DriverBuilder.Choice) async throws {
         let (value, poolThread, runtimeThread) = try await RuntimeHarness.run(choice) { runtime in
             let handle = runtime.spawn { () async throws -> (Int, Int32) in

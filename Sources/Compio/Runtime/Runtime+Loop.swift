@@ -85,9 +85,9 @@ extension Runtime {
 
     private func resumeYielders() {
         guard !core.pointee.yielders.isEmpty else { return }
-        var batch: [UnsafeContinuation<Void, Never>] = []
-        swap(&batch, &core.pointee.yielders)
-        for waiter in batch { waiter.resume() }
+        swap(&core.pointee.spareYielders, &core.pointee.yielders)
+        for i in core.pointee.spareYielders.indices { core.pointee.spareYielders[i].resume() }
+        core.pointee.spareYielders.removeAll(keepingCapacity: true)
     }
 
     private func poll(timeout: Duration?) {
@@ -106,11 +106,11 @@ extension Runtime {
 
     private func takeRemote() {
         guard remote.mayHaveWork else { return }
-        var jobs: [ReadyJob] = []
-        var cancels: [WaiterToken] = []
-        remote.drain(jobs: &jobs, cancels: &cancels)
-        for job in jobs { core.pointee.jobs.push(job) }
-        core.pointee.cancelRequests.append(contentsOf: cancels)
+        remote.drain(jobs: &core.pointee.spareJobs, cancels: &core.pointee.spareCancels)
+        for i in core.pointee.spareJobs.indices { core.pointee.jobs.push(core.pointee.spareJobs[i]) }
+        core.pointee.cancelRequests.append(contentsOf: core.pointee.spareCancels)
+        core.pointee.spareJobs.removeAll(keepingCapacity: true)
+        core.pointee.spareCancels.removeAll(keepingCapacity: true)
     }
 
     /// Acts on recorded cancel requests. Only here, on the loop, does a cancel
