@@ -51,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Compio", "CompioSim", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["Compio", "CompioSim", "CLinux", .product(name: "SystemPackage", package: "swift-system")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -65,4 +65,27 @@ static const int CLINUX_AT_STATX_SYNC_AS_STAT = AT_STATX_SYNC_AS_STAT;
 static const unsigned CLINUX_STATX_BASIC_STATS = STATX_BASIC_STATS;
 static const unsigned CLINUX_STATX_BTIME = STATX_BTIME;
 
+// Constants glibc defines as enumerators behind self-referencing macros
+// (`#define MSG_NOSIGNAL MSG_NOSIGNAL`). Both SwiftGlibc and this module see
+// those headers, and Swift then sometimes finds neither (which one depends on
+// module build order and on whole-module optimization). Swift code uses these
+// unambiguous copies instead.
+static const int CLINUX_MSG_NOSIGNAL = MSG_NOSIGNAL;
+static const int CLINUX_MSG_DONTWAIT = MSG_DONTWAIT;
+static const int CLINUX_MSG_TRUNC = MSG_TRUNC;
+static const int CLINUX_MSG_CTRUNC = MSG_CTRUNC;
+static const int CLINUX_MSG_PEEK = MSG_PEEK;
+static const int CLINUX_SOCK_STREAM = SOCK_STREAM;
+static const int CLINUX_SOCK_DGRAM = SOCK_DGRAM;
+static const int CLINUX_SOCK_SEQPACKET = SOCK_SEQPACKET;
+static const int CLINUX_SOCK_CLOEXEC = SOCK_CLOEXEC;
+static const int CLINUX_SOCK_NONBLOCK = SOCK_NONBLOCK;
+static const int CLINUX_SHUT_RD = SHUT_RD;
+static const int CLINUX_SHUT_WR = SHUT_WR;
+static const int CLINUX_SHUT_RDWR = SHUT_RDWR;
+static const int CLINUX_IPPROTO_TCP = IPPROTO_TCP;
+static const int CLINUX_IPPROTO_UDP = IPPROTO_UDP;
+static const int CLINUX_IPPROTO_IPV6 = IPPROTO_IPV6;
+static const int CLINUX_SCM_RIGHTS = SCM_RIGHTS;
+
 #endif

@@ -1,3 +1,4 @@
+import CLinux
 import Compio
 import Glibc
 
@@ -118,7 +119,7 @@ extension SimDriver {
                         message.header.pointee.msg_namelen = 0
                     }
                     message.header.pointee.msg_controllen = 0
-                    message.header.pointee.msg_flags = truncated ? Int32(MSG_TRUNC) : 0
+                    message.header.pointee.msg_flags = truncated ? CLINUX_MSG_TRUNC : 0
                 }
                 return outcome
             }

@@ -1,3 +1,4 @@
+import CLinux
 import Compio
 import Glibc
 
@@ -8,12 +9,12 @@ extension SimDriver {
     func makeSocket(domain: Int32, type: Int32, protocol proto: Int32) -> SimOutcome {
         guard domain == AF_INET else { return .done(.failure(.code(EAFNOSUPPORT))) }
         let transport: SimSocket.Transport
-        switch type & ~(0o4000 | 0o2_000_000) {  // SOCK_NONBLOCK | SOCK_CLOEXEC
+        switch type & ~(0o4000 | 0o2_000_000) {  // CLINUX_SOCK_NONBLOCK | CLINUX_SOCK_CLOEXEC
         case 1:
-            guard proto == 0 || proto == Int32(IPPROTO_TCP) else { return .done(.failure(.code(EPROTONOSUPPORT))) }
+            guard proto == 0 || proto == CLINUX_IPPROTO_TCP else { return .done(.failure(.code(EPROTONOSUPPORT))) }
             transport = .stream
         case 2:
-            guard proto == 0 || proto == Int32(IPPROTO_UDP) else { return .done(.failure(.code(EPROTONOSUPPORT))) }
+            guard proto == 0 || proto == CLINUX_IPPROTO_UDP else { return .done(.failure(.code(EPROTONOSUPPORT))) }
             transport = .datagram
         default:
             return .done(.failure(.code(ESOCKTNOSUPPORT)))

@@ -86,7 +86,7 @@ import Testing
             .accept(fd: -1, peer: nil),
             .send(fd: -1, buffer: OpBuffer(buffer), flags: 0),
             .recv(fd: -1, buffer: OpBuffer(buffer), flags: 0),
-            .shutdown(fd: -1, how: Int32(SHUT_RDWR)),
+            .shutdown(fd: -1, how: CLINUX_SHUT_RDWR),
             .pollOnce(fd: -1, events: UInt32(POLLIN)),  // poll(2) itself would ignore it and wait forever
             .pollOnce(fd: 1_000_000, events: UInt32(POLLIN)),  // poll(2) says POLLNVAL
             .connect(fd: -1, address: SocketAddressBuffer()),
@@ -358,15 +358,15 @@ import Testing
 
     @Test func tcpLoopbackConnectAcceptSendRecvShutdown() throws {
         try withoutLeaks {
-            let listener = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)))
+            let listener = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0)))
             defer { close(listener) }
-            #expect(fcntl(listener, F_GETFD) & FD_CLOEXEC != 0, "socket adds SOCK_CLOEXEC")
+            #expect(fcntl(listener, F_GETFD) & FD_CLOEXEC != 0, "socket adds CLINUX_SOCK_CLOEXEC")
             #expect(fcntl(listener, F_GETFL) & O_NONBLOCK == 0)
             #expect(try run(.bind(fd: listener, address: loopback(port: 0))).0.get() == 0)
             #expect(try run(.listen(fd: listener, backlog: 8)).0.get() == 0)
             let address = try localAddress(listener)
 
-            let client = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)))
+            let client = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0)))
             defer { close(client) }
             #expect(try run(.connect(fd: client, address: address)).0.get() == 0)
 
@@ -376,7 +376,7 @@ import Testing
             let server = try #require(owned).take()
             defer { close(server) }
             #expect(try accepted.get() == Int(server))
-            #expect(fcntl(server, F_GETFD) & FD_CLOEXEC != 0, "accept adds SOCK_CLOEXEC")
+            #expect(fcntl(server, F_GETFD) & FD_CLOEXEC != 0, "accept adds CLINUX_SOCK_CLOEXEC")
             #expect(peer.family == AF_INET)
             #expect(Int(peer.length.pointee) == MemoryLayout<sockaddr_in>.size)
             #expect(port(of: peer) == port(of: try localAddress(client)))
@@ -384,10 +384,10 @@ import Testing
             #expect(try put("over tcp") { .send(fd: client, buffer: $0, flags: 0) } == 8)
             #expect(try fetch { .recv(fd: server, buffer: $0, flags: 0) } == "over tcp")
 
-            #expect(try run(.shutdown(fd: client, how: Int32(SHUT_WR))).0.get() == 0)
-            #expect(try fetch { .recv(fd: server, buffer: $0, flags: 0) } == "", "end of stream after SHUT_WR")
+            #expect(try run(.shutdown(fd: client, how: CLINUX_SHUT_WR)).0.get() == 0)
+            #expect(try fetch { .recv(fd: server, buffer: $0, flags: 0) } == "", "end of stream after CLINUX_SHUT_WR")
             #expect(run(.shutdown(fd: client, how: 99)).0.error == .errno(.invalidArgument))
-            let second = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)))
+            let second = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0)))
             defer { close(second) }
             #expect(run(.bind(fd: second, address: address)).0.error == .errno(.addressInUse))
             #expect(run(.connect(fd: client, address: address)).0.error == .errno(.socketIsConnected))
@@ -398,7 +398,7 @@ import Testing
         try withoutLeaks {
             let (listener, address) = try tcpListener()
             defer { close(listener) }
-            let client = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)))
+            let client = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0)))
             defer { close(client) }
             #expect(try run(.connect(fd: client, address: address)).0.get() == 0)
 
@@ -418,7 +418,7 @@ import Testing
             // A port that was just free: bind, read the port, close.
             let (probe, address) = try tcpListener()
             close(probe)
-            let client = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)))
+            let client = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0)))
             defer { close(client) }
             #expect(run(.connect(fd: client, address: address)).0.error == .errno(.connectionRefused))
         }
@@ -426,13 +426,13 @@ import Testing
 
     @Test func nonBlockingSocketsReturnEAGAINAndEINPROGRESS() throws {
         try withoutLeaks {
-            let nonBlocking = Int32(SOCK_NONBLOCK.rawValue)
+            let nonBlocking = CLINUX_SOCK_NONBLOCK
             let (listener, address) = try tcpListener(socketFlags: nonBlocking)
             defer { close(listener) }
             #expect(fcntl(listener, F_GETFL) & O_NONBLOCK != 0, "socketFlags reach socket()")
             #expect(run(.accept(fd: listener, peer: nil), socketFlags: nonBlocking).0.error == .errno(.resourceTemporarilyUnavailable))
 
-            let client = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0), socketFlags: nonBlocking))
+            let client = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0), socketFlags: nonBlocking))
             defer { close(client) }
             let connected = run(.connect(fd: client, address: address)).0
             if case .failure(let error) = connected {
@@ -456,7 +456,7 @@ import Testing
         try withoutLeaks {
             let (probe, address) = try tcpListener()
             close(probe)
-            let client = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0), socketFlags: Int32(SOCK_NONBLOCK.rawValue)))
+            let client = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0), socketFlags: CLINUX_SOCK_NONBLOCK))
             defer { close(client) }
             let connected = run(.connect(fd: client, address: address)).0
             if connected.error == .errno(.nowInProgress) {
@@ -479,7 +479,7 @@ import Testing
 
     @Test func sendToAClosedPeerIsEPIPENotSIGPIPE() throws {
         try withoutLeaks {
-            let (a, b) = try makeSocketPair(Int32(SOCK_STREAM.rawValue))
+            let (a, b) = try makeSocketPair(CLINUX_SOCK_STREAM)
             defer { close(a) }
             close(b)
             let data = IOBuffer(bytes: [1, 2, 3])
@@ -506,7 +506,7 @@ import Testing
             #expect(ipv4(of: from) == 0x7f00_0001)
 
             let empty = IOBuffer(capacity: 8)
-            #expect(run(.recvFrom(fd: receiver, buffer: OpBuffer(empty), flags: Int32(MSG_DONTWAIT), address: from)).0.error == .errno(.resourceTemporarilyUnavailable))
+            #expect(run(.recvFrom(fd: receiver, buffer: OpBuffer(empty), flags: CLINUX_MSG_DONTWAIT, address: from)).0.error == .errno(.resourceTemporarilyUnavailable))
             #expect(run(.listen(fd: receiver, backlog: 1)).0.error == .errno(.notSupported), "a datagram socket cannot listen")
         }
     }
@@ -514,7 +514,7 @@ import Testing
     @Test func udpMessagesCarryTheirAddress() throws {
         try withoutLeaks {
             let receiver = try udpSocket()
-            let sender = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)))
+            let sender = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_DGRAM, protocol: 0)))
             defer { close(receiver); close(sender) }
 
             let a = IOBuffer(bytes: Array("two ".utf8)), b = IOBuffer(bytes: Array("parts".utf8))
@@ -534,7 +534,7 @@ import Testing
 
     @Test func messagesPassDescriptorsWithSCMRights() throws {
         try withoutLeaks {
-            let (left, right) = try makeSocketPair(Int32(SOCK_STREAM.rawValue))
+            let (left, right) = try makeSocketPair(CLINUX_SOCK_STREAM)
             defer { close(left); close(right) }
             let (pipeRead, pipeWrite) = try makePipe()
             defer { close(pipeRead) }
@@ -547,7 +547,7 @@ import Testing
             let outgoing = MessageBuffer(buffers: OpBufferVector([OpBuffer(payload, count: 3)]), control: OpBuffer(outControl, count: space))
             let header = try #require(clinux_cmsg_firsthdr(outgoing.header))
             header.pointee.cmsg_level = SOL_SOCKET
-            header.pointee.cmsg_type = Int32(SCM_RIGHTS)
+            header.pointee.cmsg_type = CLINUX_SCM_RIGHTS
             header.pointee.cmsg_len = clinux_cmsg_len(MemoryLayout<Int32>.size)
             UnsafeMutableRawPointer(clinux_cmsg_data(header)).storeBytes(of: pipeWrite, as: Int32.self)
             #expect(try run(.sendMessage(fd: left, message: outgoing, flags: 0)).0.get() == 3)
@@ -559,9 +559,9 @@ import Testing
             got.initialized = try run(.recvMessage(fd: right, message: incoming, flags: Int32(MSG_CMSG_CLOEXEC))).0.get()
             #expect(got.bytes == Array("fd!".utf8))
             #expect(incoming.receivedControlLength >= Int(clinux_cmsg_len(MemoryLayout<Int32>.size)))
-            #expect(incoming.receivedFlags & Int32(MSG_CTRUNC) == 0)
+            #expect(incoming.receivedFlags & CLINUX_MSG_CTRUNC == 0)
             let received = try #require(clinux_cmsg_firsthdr(incoming.header))
-            #expect(received.pointee.cmsg_level == SOL_SOCKET && received.pointee.cmsg_type == Int32(SCM_RIGHTS))
+            #expect(received.pointee.cmsg_level == SOL_SOCKET && received.pointee.cmsg_type == CLINUX_SCM_RIGHTS)
             #expect(received.pointee.cmsg_len == clinux_cmsg_len(MemoryLayout<Int32>.size), "exactly one descriptor")
             let passed = UnsafeRawPointer(clinux_cmsg_data(received)).loadUnaligned(as: Int32.self)
             #expect(OpenDescriptors.isOpen(passed))
@@ -641,13 +641,13 @@ private func makePipe() throws -> (Int32, Int32) {
 
 private func makeSocketPair(_ type: Int32) throws -> (Int32, Int32) {
     var fds: [Int32] = [0, 0]
-    guard socketpair(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else { throw IOError.code(errno) }
+    guard socketpair(AF_UNIX, type | CLINUX_SOCK_CLOEXEC, 0, &fds) == 0 else { throw IOError.code(errno) }
     return (fds[0], fds[1])
 }
 
 /// A listening TCP socket on 127.0.0.1 and its address.
 private func tcpListener(socketFlags: Int32 = 0) throws -> (Int32, SocketAddressBuffer) {
-    let fd = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0), socketFlags: socketFlags))
+    let fd = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0), socketFlags: socketFlags))
     return try closingOnError(fd) {
         _ = try run(.bind(fd: fd, address: loopback(port: 0))).0.get()
         _ = try run(.listen(fd: fd, backlog: 8)).0.get()
@@ -665,7 +665,7 @@ private func closingOnError<R>(_ fd: Int32, _ body: () throws -> R) throws -> R 
 
 /// A UDP socket bound to an ephemeral port on 127.0.0.1.
 private func udpSocket() throws -> Int32 {
-    let fd = try take(run(.socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)))
+    let fd = try take(run(.socket(domain: AF_INET, type: CLINUX_SOCK_DGRAM, protocol: 0)))
     return try closingOnError(fd) {
         _ = try run(.bind(fd: fd, address: loopback(port: 0))).0.get()
         return fd

@@ -98,7 +98,7 @@ import Testing
         _ = try run(.nop)
 
         // TCP over loopback: socket, bind, listen, connect, accept, send, recv, close.
-        let stream = Int32(SOCK_STREAM.rawValue)
+        let stream = CLINUX_SOCK_STREAM
         let listener = try #require(try run(.socket(domain: AF_INET, type: stream, protocol: 0)).descriptor).take()
         _ = try run(.bind(fd: listener, address: Fixture.loopback(port: 0)))
         _ = try run(.listen(fd: listener, backlog: 8))

@@ -6,8 +6,8 @@ import Testing
 
 /// Socket ops through the driver, over loopback.
 @Suite struct DriverSocketOpTests {
-    static let stream = Int32(SOCK_STREAM.rawValue)
-    static let datagram = Int32(SOCK_DGRAM.rawValue)
+    static let stream = CLINUX_SOCK_STREAM
+    static let datagram = CLINUX_SOCK_DGRAM
 
     static func socket(_ driver: any Driver, type: Int32) throws -> Int32 {
         let c = try driver.expectSuccess(.socket(domain: AF_INET, type: type, protocol: 0))
@@ -64,7 +64,7 @@ import Testing
         into.initialized = try r.result.get()
         #expect(into.bytes == Array("ping".utf8))
 
-        #expect(try driver.run(.shutdown(fd: client, how: Int32(SHUT_WR))).result == .success(0))
+        #expect(try driver.run(.shutdown(fd: client, how: CLINUX_SHUT_WR)).result == .success(0))
         let eof = try driver.run(.recv(fd: server, buffer: OpBuffer(into), flags: 0))
         #expect(eof.result == .success(0), "after the peer's shutdown, recv reads end of stream")
     }
@@ -89,7 +89,7 @@ import Testing
         for _ in 0..<20 where error == nil {
             error = try driver.run(.send(fd: client, buffer: OpBuffer(out, count: 1024), flags: 0)).error
         }
-        // Reaching this line at all shows MSG_NOSIGNAL: SIGPIPE would have killed the process.
+        // Reaching this line at all shows CLINUX_MSG_NOSIGNAL: SIGPIPE would have killed the process.
         #expect(error == .errno(.brokenPipe) || error == .errno(.connectionReset))
     }
 
@@ -155,7 +155,7 @@ import Testing
         y.initialized = 6
         #expect(x.bytes + y.bytes == Array("two parts".utf8))
         #expect(Fixture.port(of: source) == Fixture.port(of: a))
-        #expect(incoming.receivedFlags & Int32(MSG_TRUNC) == 0)
+        #expect(incoming.receivedFlags & CLINUX_MSG_TRUNC == 0)
     }
 
     @Test(arguments: TestDrivers.choices)

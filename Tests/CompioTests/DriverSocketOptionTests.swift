@@ -14,7 +14,7 @@ import Testing
     func optionsAndAddressesRoundTrip(_ choice: DriverBuilder.Choice) throws {
         let driver = try TestDrivers.make(choice)
         defer { driver.shutdown() }
-        let listener = try driver.expectSuccess(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0))
+        let listener = try driver.expectSuccess(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0))
         let server = listener.descriptor!.take()
         defer { Fixture.close(server) }
 
@@ -38,7 +38,7 @@ import Testing
         let unconnected = try driver.run(.socketAddress(fd: server, into: SocketAddressBuffer(), peer: true))
         #expect(unconnected.error == .errno(.socketNotConnected))
 
-        let client = try driver.expectSuccess(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)).descriptor!.take()
+        let client = try driver.expectSuccess(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0)).descriptor!.take()
         defer { Fixture.close(client) }
         try driver.expectSuccess(.connect(fd: client, address: bound.opBuffer()))
         let peer = SocketAddressBuffer()

@@ -10,9 +10,9 @@ import Testing
     final class Pair {
         let a: Int32
         let b: Int32
-        init(type: Int32 = Int32(SOCK_STREAM.rawValue)) throws {
+        init(type: Int32 = CLINUX_SOCK_STREAM) throws {
             var fds: [Int32] = [-1, -1]
-            guard socketpair(AF_UNIX, type | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            guard socketpair(AF_UNIX, type | Int32(CLINUX_SOCK_NONBLOCK | CLINUX_SOCK_CLOEXEC), 0, &fds) == 0 else {
                 throw IOError.code(errno)
             }
             a = fds[0]
@@ -347,7 +347,7 @@ import Testing
     @Test func closeThroughTheDriverCompletesWaitingOps() throws {
         let driver = try makeDriver()
         var fds: [Int32] = [-1, -1]
-        let paired = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue), 0, &fds)
+        let paired = socketpair(AF_UNIX, Int32(CLINUX_SOCK_STREAM | CLINUX_SOCK_NONBLOCK), 0, &fds)
         #expect(paired == 0)
         defer { _ = Glibc.close(fds[1]) }
         let recv = try #require(pendingKey(driver.push(.recv(fd: fds[0], buffer: OpBuffer(IOBuffer(capacity: 4)), flags: 0))))

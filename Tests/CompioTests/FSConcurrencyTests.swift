@@ -50,7 +50,7 @@ private struct Pattern: Sendable {
 }
 
 /// Events in the order the runtime saw them; touched only on the runtime thread.
-private final class OrderLog: @unchecked Sendable {
+private final class CloseOrderLog: @unchecked Sendable {
     var events: [String] = []
 }
 
@@ -146,7 +146,7 @@ private final class OrderLog: @unchecked Sendable {
             try await writer.writeAll(content, at: 0).get()
             try await writer.close()
 
-            let log = OrderLog()
+            let log = CloseOrderLog()
             let fdNumber: Int32
             do {
                 let file = try await File.open(path)

@@ -129,7 +129,7 @@ import Testing
         do {
             let notifier = try EventNotifier()
             let bridge = PoolBridge(pool: ThreadPool(limit: 1, idleTimeout: .seconds(5)), notifier: notifier)
-            let op = Op.socket(domain: AF_UNIX, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+            let op = Op.socket(domain: AF_UNIX, type: CLINUX_SOCK_STREAM, protocol: 0)
             #expect(bridge.submit(key: OpKey(index: 0, generation: 0), op: op, execute: { BlockingOps.execute($0) }) != nil)
             #expect(waitUntil { bridge.hasFinished })
             var created: OwnedDescriptor?

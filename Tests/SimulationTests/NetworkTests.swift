@@ -1,3 +1,4 @@
+import CLinux
 import Compio
 import CompioSim
 import Glibc
@@ -60,7 +61,7 @@ private func received(_ c: Completion) throws -> [UInt8] {
         }
         #expect(back == message)
         // Half-close: the server reads end of stream, and can still send.
-        _ = try h.run(.shutdown(fd: client, how: Int32(SHUT_WR)))
+        _ = try h.run(.shutdown(fd: client, how: CLINUX_SHUT_WR))
         #expect(try h.run(.recv(fd: server, buffer: OpBuffer(IOBuffer(capacity: 8)), flags: 0)).result.get() == 0)
         _ = try h.run(.send(fd: server, buffer: OpBuffer(buffer("bye")), flags: 0))
         #expect(try received(try h.run(.recv(fd: client, buffer: OpBuffer(IOBuffer(capacity: 8)), flags: 0))) == Array("bye".utf8))

@@ -1,3 +1,4 @@
+import CLinux
 import Compio
 import CompioSim
 import Glibc
@@ -7,7 +8,7 @@ import Testing
     @Test(arguments: SimSeeds.default.prefix(16))
     func optionsAndAddressesInTheSimulatedWorld(seed: UInt64) throws {
         let sim = SimHarness(seed: seed)
-        let listener = try sim.run(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0))
+        let listener = try sim.run(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0))
         let fd = listener.descriptor!.take()
         let one = IOBuffer(bytes: withUnsafeBytes(of: Int32(1)) { Array($0) })
         let set = try sim.run(.setSocketOption(fd: fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: OpBuffer(one)))

@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// Runs a driver's ops on a ``ThreadPool`` and brings their results back through
@@ -79,6 +80,23 @@ public final class PoolBridge: Sendable {
 
     /// Whether finished ops are waiting for ``drain(_:)``.
     public var hasFinished: Bool { finished.withLock { !$0.isEmpty } }
+}
+
+extension PoolBridge {
+    /// Waits, until `deadline`, for every pool thread to let go of `bridge`.
+    ///
+    /// A pool thread releases a finished job, which holds the bridge and so the
+    /// driver's notifier and its eventfd, just after posting the result. A
+    /// driver's shutdown calls this after draining, so that a dropped driver
+    /// leaves no descriptor behind on a pool thread. Returns whether it did.
+    @discardableResult
+    public static func awaitRelease(_ bridge: inout PoolBridge, until deadline: Instant) -> Bool {
+        while !isKnownUniquelyReferenced(&bridge) {
+            if MonotonicClock.now() >= deadline { return false }
+            usleep(100)
+        }
+        return true
+    }
 }
 
 /// Lets a driver cancel a pool op that has not started yet. Once a pool thread

@@ -63,7 +63,7 @@ enum Fixture {
 
     /// A loopback port nothing listens on: bound once, then closed.
     static func closedPort() throws -> UInt16 {
-        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = Glibc.socket(AF_INET, CLINUX_SOCK_STREAM, 0)
         guard fd >= 0 else { throw IOError.code(errno) }
         defer { _ = Glibc.close(fd) }
         let address = loopback(port: 0)

@@ -88,7 +88,7 @@ public final class EpollDriver {
     /// What pool threads run: the blocking syscall, with new sockets non-blocking
     /// like every socket this driver makes.
     private static let runBlocking: @Sendable (Op) -> (Result<Int, IOError>, OwnedDescriptor?) = { op in
-        BlockingOps.execute(op, socketFlags: Int32(SOCK_NONBLOCK.rawValue))
+        BlockingOps.execute(op, socketFlags: CLINUX_SOCK_NONBLOCK)
     }
 
     private func pushReadiness(_ op: Op, fd: Int32, _ direction: EpollDirection, guarded: Bool) -> PushResult {
@@ -138,7 +138,7 @@ public final class EpollDriver {
     /// The attempt made on the driver thread, which must not block.
     private func attempt(_ op: Op, fd: Int32, guarded: Bool) -> (Result<Int, IOError>, OwnedDescriptor?) {
         if guarded && EpollRoute.guardedAttemptWouldBlock(fd) { return (.failure(.errno(.resourceTemporarilyUnavailable)), nil) }
-        return BlockingOps.execute(EpollRoute.nonBlockingAttempt(op), socketFlags: Int32(SOCK_NONBLOCK.rawValue))
+        return BlockingOps.execute(EpollRoute.nonBlockingAttempt(op), socketFlags: CLINUX_SOCK_NONBLOCK)
     }
 
     /// Takes one attempt from `fd`'s budget for this turn; false when it is spent.
@@ -406,10 +406,7 @@ extension EpollDriver: Driver {
             drainPool()
         }
         drainPool()
-        // A pool thread releases a finished job, which holds the bridge and so
-        // the notifier and its eventfd, just after posting the result. Wait for
-        // that too, so that a dropped driver leaves no descriptor behind.
-        while !isKnownUniquelyReferenced(&bridge) && MonotonicClock.now() < deadline { usleep(100) }
+        PoolBridge.awaitRelease(&bridge, until: deadline)
         while let item = ready.popFirst() { _ = table.complete(item.key) }
         _ = Glibc.close(epollFD)
     }

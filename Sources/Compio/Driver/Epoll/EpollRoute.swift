@@ -118,7 +118,7 @@ enum EpollRoute {
     /// family with `MSG_DONTWAIT`, so that it cannot block whatever mode the
     /// socket is in. Other readiness ops run on non-blocking descriptors already.
     static func nonBlockingAttempt(_ op: Op) -> Op {
-        let dontWait = Int32(MSG_DONTWAIT)
+        let dontWait = CLINUX_MSG_DONTWAIT
         switch op {
         case .send(let fd, let buffer, let flags):
             return .send(fd: fd, buffer: buffer, flags: flags | dontWait)

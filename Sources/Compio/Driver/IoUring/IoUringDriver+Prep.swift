@@ -38,8 +38,8 @@ extension IoUringDriver {
     /// - Precondition: the probe supports `op` (``IoUringProbe/supports(_:)``).
     static func prepare(_ op: Op, into sqe: UnsafeMutablePointer<io_uring_sqe>) -> DatagramHeader? {
         let currentPosition = UInt64.max
-        let noSignal = Int32(MSG_NOSIGNAL)
-        let cloexec = Int32(SOCK_CLOEXEC.rawValue)
+        let noSignal = CLINUX_MSG_NOSIGNAL
+        let cloexec = CLINUX_SOCK_CLOEXEC
         switch op {
         case .nop:
             io_uring_prep_nop(sqe)

@@ -51,7 +51,8 @@ public final class IoUringDriver {
     private let ring: UnsafeMutablePointer<io_uring>
     private let probe: IoUringProbe
     private let events: EventNotifier
-    private let bridge: PoolBridge
+    // A `var` only so that shutdown can wait for pool threads to let go of it.
+    private var bridge: PoolBridge
     /// Where the armed eventfd read writes; freed only after the ring is closed.
     private let wakeBuffer: UnsafeMutablePointer<UInt64>
     private let reaped: UnsafeMutablePointer<curing_cqe>
@@ -421,6 +422,7 @@ extension IoUringDriver: Driver {
         }
         // Pool ops that outlived the wait keep their memory alive in the pool's
         // closures; their late results are dropped with the bridge.
+        PoolBridge.awaitRelease(&bridge, until: deadline)
         table = OpTable(capacity: 1)
         // Close the ring first, then free what the kernel wrote into.
         io_uring_queue_exit(ring)

@@ -74,7 +74,7 @@ public enum BlockingOps {
         case .truncate(let fd, let length):
             return (Syscall.retrying { ftruncate(fd, off_t(length)) }, nil)
         case .socket(let domain, let type, let proto):
-            let flags = type | Int32(SOCK_CLOEXEC.rawValue) | socketFlags
+            let flags = type | CLINUX_SOCK_CLOEXEC | socketFlags
             return owned(Syscall.retrying { Glibc.socket(domain, flags, proto) })
         case .bind(let fd, let address):
             return (Syscall.retrying { Glibc.bind(fd, address.sockaddrPointer, address.length.pointee) }, nil)
@@ -82,7 +82,7 @@ public enum BlockingOps {
             return (Syscall.retrying { Glibc.listen(fd, backlog) }, nil)
         case .accept(let fd, let peer):
             peer?.resetForReceive()
-            let flags = Int32(SOCK_CLOEXEC.rawValue) | socketFlags
+            let flags = CLINUX_SOCK_CLOEXEC | socketFlags
             let address: UnsafeMutablePointer<sockaddr>? = peer?.sockaddrPointer
             let length: UnsafeMutablePointer<socklen_t>? = peer?.length
             return owned(Syscall.retrying { CLinux.accept4(fd, address, length, flags) })
@@ -144,7 +144,7 @@ public enum BlockingOps {
     }
 
     /// Sends never raise `SIGPIPE`: a closed peer is an `EPIPE` result, not a dead process.
-    private static let noSignal = Int32(MSG_NOSIGNAL)
+    private static let noSignal = CLINUX_MSG_NOSIGNAL
 
     /// A read or write of `count` bytes: refused before the syscall when one op
     /// cannot take that many.
