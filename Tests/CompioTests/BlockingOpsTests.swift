@@ -621,11 +621,6 @@ private func withoutLeaks(_ body: () throws -> Void, sourceLocation: SourceLocat
     #expect(OpenDescriptors.count() == before, "descriptors leaked", sourceLocation: sourceLocation)
 }
 
-extension Result where Failure == IOError {
-    fileprivate var error: IOError? {
-        if case .failure(let e) = self { e } else { nil }
-    }
-}
 
 private func currentUmask() -> UInt32 {
     let mask = umask(0o022)

@@ -321,9 +321,3 @@ enum FSTest {
     }
 }
 
-extension Result {
-    /// The error, if this is a failure.
-    var error: Failure? {
-        if case .failure(let e) = self { e } else { nil }
-    }
-}
