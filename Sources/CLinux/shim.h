@@ -45,6 +45,9 @@ static inline int clinux_statx(int dirfd, const char *path, int flags, unsigned 
 }
 
 static inline int clinux_errno(void) { return errno; }
+// MSG_NOSIGNAL is an enum constant in glibc that Swift does not find in
+// release (whole-module) builds; a function gives it one stable spelling.
+static inline int clinux_msg_nosignal(void) { return MSG_NOSIGNAL; }
 
 static inline int clinux_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags) {
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);

@@ -38,7 +38,7 @@ extension IoUringDriver {
     /// - Precondition: the probe supports `op` (``IoUringProbe/supports(_:)``).
     static func prepare(_ op: Op, into sqe: UnsafeMutablePointer<io_uring_sqe>) -> DatagramHeader? {
         let currentPosition = UInt64.max
-        let noSignal = Int32(MSG_NOSIGNAL)
+        let noSignal = clinux_msg_nosignal()
         let cloexec = Int32(SOCK_CLOEXEC.rawValue)
         switch op {
         case .nop:

@@ -144,7 +144,7 @@ public enum BlockingOps {
     }
 
     /// Sends never raise `SIGPIPE`: a closed peer is an `EPIPE` result, not a dead process.
-    private static let noSignal = Int32(MSG_NOSIGNAL)
+    private static let noSignal = clinux_msg_nosignal()
 
     /// A read or write of `count` bytes: refused before the syscall when one op
     /// cannot take that many.
