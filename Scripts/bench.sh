@@ -7,7 +7,7 @@
 #   BENCH_ONLY=nop,file Scripts/bench.sh
 #   BENCH_REPS=3 BENCH_SECONDS=0.5 Scripts/bench.sh   # a quicker look
 #
-# Environment: BENCH_ONLY (nop,file,echo,alloc,sim), BENCH_REPS (5),
+# Environment: BENCH_ONLY (nop,instr,file,echo,alloc,sim), BENCH_REPS (5),
 # BENCH_ECHO_REPS (3), BENCH_SECONDS (1), BENCH_ECHO_SECONDS (2),
 # BENCH_DRIVERS (io_uring,epoll), BENCH_DATA_DIR (/tmp/compio-bench),
 # BENCH_QUIET_WAIT (10), BENCH_NO_WRITE=1 to leave BENCHMARKS.md alone.
@@ -16,11 +16,14 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
 
-if ! command -v fio >/dev/null 2>&1; then
-    echo "installing fio (a peer of the file benchmarks)"
-    apt-get install -y fio >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y fio >/dev/null 2>&1; } \
-        || echo "fio unavailable: its rows will be missing"
-fi
+# fio is a peer of the file benchmarks; valgrind counts instructions per op.
+for tool in fio valgrind; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "installing $tool"
+        apt-get install -y "$tool" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y "$tool" >/dev/null 2>&1; } \
+            || echo "$tool unavailable: its rows will be missing"
+    fi
+done
 
 echo "building Benchmarks (release)"
 swift build -c release --package-path Benchmarks 2>&1 | grep -E "error|warning:|Compiling|Build complete" | grep -v "^\[" || true
@@ -36,7 +39,7 @@ if [ -f Package.swift ] && grep -q '"compio-sim"' Package.swift; then
     sim="$(swift build -c release --show-bin-path)/compio-sim"
 fi
 
-command_line="Scripts/bench.sh${BENCH_ONLY:+ (BENCH_ONLY=$BENCH_ONLY)}"
+command_line="$(env | grep '^BENCH_' | sort | tr '\n' ' ')Scripts/bench.sh"
 tables="$(mktemp)"
 python3 Benchmarks/harness/run.py \
     --bin "$bin" \
@@ -49,7 +52,7 @@ python3 Benchmarks/harness/run.py \
     --echo-seconds "${BENCH_ECHO_SECONDS:-2}" \
     --quiet-wait "${BENCH_QUIET_WAIT:-10}" \
     --drivers "${BENCH_DRIVERS:-io_uring,epoll}" \
-    --only "${BENCH_ONLY:-nop,file,echo,alloc,sim}" \
+    --only "${BENCH_ONLY:-nop,instr,file,echo,alloc,sim}" \
     --markdown "$tables" \
     --json "$bin/bench-results.json" \
     --command "$command_line" | tee "$bin/bench-output.txt"

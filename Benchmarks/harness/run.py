@@ -176,7 +176,7 @@ class Harness:
                          [f"{b}/bench-c", "nop", str(batch), s], preload=False)
         for driver in self.args.drivers:
             for tasks in (1, 32):
-                self.measure(f"nop.compio.{driver}.t{tasks}", "nop", f"Compio, {tasks} task(s) awaiting NOPs", driver,
+                self.measure(f"nop.compio.{driver}.t{tasks}", "nop", f"Compio, {tasks} task{plural(tasks)} awaiting NOPs", driver,
                              [f"{b}/compio-bench", "nop", "--driver", driver, "--tasks", str(tasks), "--seconds", s])
 
     def ensure_data_file(self):
@@ -228,10 +228,10 @@ class Harness:
             self.measure(f"file.{label}.filehandle.qd1", "file", f"Foundation FileHandle, {label}", "sync",
                          [f"{b}/swift-peers", "filehandle", "--block", str(block), "--mode", mode] + common)
             for qd in depths:
-                self.measure(f"file.{label}.niofs.qd{qd}", "file", f"_NIOFileSystem, {label}, {qd} task(s)", "pool",
+                self.measure(f"file.{label}.niofs.qd{qd}", "file", f"_NIOFileSystem, {label}, {qd} task{plural(qd)}", "pool",
                              [f"{b}/swift-peers", "niofs", "--block", str(block), "--mode", mode, "--tasks", str(qd)] + common)
                 for driver in self.args.drivers:
-                    self.measure(f"file.{label}.compio.{driver}.qd{qd}", "file", f"Compio, {label}, {qd} task(s)", driver,
+                    self.measure(f"file.{label}.compio.{driver}.qd{qd}", "file", f"Compio, {label}, {qd} task{plural(qd)}", driver,
                                  [f"{b}/compio-bench", "read", "--driver", driver, "--block", str(block), "--mode", mode,
                                   "--tasks", str(qd)] + common)
 
@@ -251,7 +251,7 @@ class Harness:
         for pinned, conns, size in configs:
             for tag, name, driver, cmd, waits in servers:
                 pin = "pinned" if pinned else "unpinned"
-                self.measure_echo(f"echo.{pin}.c{conns}.s{size}.{tag}", f"{name}, {conns} conn(s), {size} B, {pin}",
+                self.measure_echo(f"echo.{pin}.c{conns}.s{size}.{tag}", f"{name}, {conns} conn{plural(conns)}, {size} B, {pin}",
                                   driver, cmd, conns, size, pinned, waits, self.args.echo_reps)
 
     def bench_alloc(self):
@@ -267,6 +267,50 @@ class Harness:
             self.measure(f"alloc.accept.{driver}", "alloc", "accepted connection (accept + close)", driver,
                          [f"{b}/compio-bench", "alloc-accept", "--driver", driver, "--port", str(self.port)],
                          unit="accepts/s", reps=3)
+
+    def callgrind_ir(self, cmd):
+        """User-space instructions of one run, counted by callgrind."""
+        out = os.path.join(self.instr_dir, "callgrind.out")
+        p = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + cmd,
+                           capture_output=True, text=True, timeout=600)
+        for line in p.stderr.splitlines():
+            if "Collected :" in line:
+                return int(line.split(":")[-1].strip())
+        raise RuntimeError(f"callgrind gave no count: {p.stderr[-300:]}")
+
+    def bench_instr(self):
+        """Instructions per NOP, user space (callgrind): repeatable on a busy machine.
+
+        Two runs with a fixed op count each (N1, N2); (Ir2 - Ir1) / (N2 - N1)
+        cancels start-up and set-up. The kernel's share is not counted.
+        """
+        print("== Instructions per awaited NOP (callgrind, user space)", flush=True)
+        if not shutil.which("valgrind"):
+            print("  skipped: valgrind not installed", flush=True)
+            return
+        import tempfile
+        self.instr_dir = tempfile.mkdtemp(prefix="compio-instr-")
+        # valgrind cannot read the DWARF the Swift toolchain's clang writes; the
+        # symbol table is enough for counting.
+        copies = {}
+        for exe in ("compio-bench", "bench-c"):
+            copies[exe] = os.path.join(self.instr_dir, exe)
+            subprocess.run(["objcopy", "--strip-debug", os.path.join(self.args.bin, exe), copies[exe]], check=True)
+        n1, n2 = 2000, 10000
+        cases = [(f"instr.nop.c.b{b}", f"C liburing, batch {b}", "io_uring",
+                  lambda n, b=b: [copies["bench-c"], "nop", str(b), "1000", str(n)]) for b in (1, 32)]
+        for d in self.args.drivers:
+            for t in (1, 32):
+                cases.append((f"instr.nop.compio.{d}.t{t}", f"Compio, {t} task{plural(t)} awaiting NOPs", d,
+                              lambda n, d=d, t=t: [copies["compio-bench"], "nop", "--driver", d, "--tasks", str(t),
+                                                   "--ops", str(n)]))
+        for key, name, driver, cmd in cases:
+            try:
+                per_op = (self.callgrind_ir(cmd(n2)) - self.callgrind_ir(cmd(n1))) / (n2 - n1)
+                self.record(key, "instr", name, driver, [{"value": str(per_op)}], "instr/op")
+            except Exception as e:
+                print(f"  {key}: FAILED: {e}", file=sys.stderr, flush=True)
+        shutil.rmtree(self.instr_dir, ignore_errors=True)
 
     def bench_sim(self):
         print("== Simulation throughput", flush=True)
@@ -291,6 +335,7 @@ def comparisons(drivers):
     for d in drivers:
         rows += [
             (f"nop.compio.{d}.t1", "nop.c.b1", 0.6), (f"nop.compio.{d}.t32", "nop.c.b32", 0.25),
+            (f"instr.nop.compio.{d}.t1", "instr.nop.c.b1", None), (f"instr.nop.compio.{d}.t32", "instr.nop.c.b32", None),
             (f"file.rand4k.compio.{d}.qd1", "file.rand4k.fio-uring.qd1", 1.2),
             (f"file.rand4k.compio.{d}.qd32", "file.rand4k.fio-uring.qd32", 1.2),
             (f"file.rand4k.compio.{d}.qd1", "file.rand4k.niofs.qd1", 10.0),
@@ -311,6 +356,10 @@ def comparisons(drivers):
                         (f"{base}.compio.{d}", f"{base}.nio-async", 2.0 if gate else None),
                     ]
     return rows
+
+
+def plural(n):
+    return "" if n == 1 else "s"
 
 
 def fmt_value(v, unit):
@@ -412,7 +461,7 @@ def main():
     ap.add_argument("--echo-warmup", type=float, default=0.3)
     ap.add_argument("--quiet-wait", type=float, default=10.0, help="most seconds to wait for a quiet machine")
     ap.add_argument("--drivers", default="io_uring,epoll")
-    ap.add_argument("--only", default="nop,file,echo,alloc,sim")
+    ap.add_argument("--only", default="nop,instr,file,echo,alloc,sim")
     ap.add_argument("--base-port", type=int, default=17000)
     ap.add_argument("--markdown")
     ap.add_argument("--json")
@@ -421,7 +470,8 @@ def main():
     args.drivers = args.drivers.split(",")
     started = datetime.datetime.now(datetime.timezone.utc)
     h = Harness(args)
-    suites = {"nop": h.bench_nop, "file": h.bench_file, "echo": h.bench_echo, "alloc": h.bench_alloc, "sim": h.bench_sim}
+    suites = {"nop": h.bench_nop, "instr": h.bench_instr, "file": h.bench_file, "echo": h.bench_echo,
+              "alloc": h.bench_alloc, "sim": h.bench_sim}
     for name in args.only.split(","):
         suites[name]()
     report(h, args, started, args.command)

@@ -20,7 +20,7 @@ enum FileReadBench {
         precondition(blocks > 0, "compio-bench read: \(path) is smaller than one block")
 
         let runtime = try RuntimeBuilder(choice: options.driver).build()
-        let meter = Meter(warmup: options.double("warmup", 0.3), seconds: options.double("seconds", 1))
+        let meter = Meter(options)
         let sequential = SequentialCursor()
         runtime.blockOn {
             var handles: [JoinHandle<Void, Never>] = []

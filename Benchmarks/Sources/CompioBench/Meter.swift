@@ -1,5 +1,5 @@
 import BenchSupport
-/// Counts ops of a time-bounded loop: a warm-up (grows the runtime's tables),
+/// Counts ops of a time-bounded (or count-bounded) loop: a warm-up (grows the runtime's tables),
 /// then the measured window, with the allocation counter read at both ends of
 /// the window. Shared by every task of one runtime, so only its thread touches it.
 final class Meter: @unchecked Sendable {
@@ -16,17 +16,44 @@ final class Meter: @unchecked Sendable {
     private var startMallocs: UInt64?
     private var endMallocs: UInt64?
 
-    init(warmup: Double, seconds: Double) {
+    /// With a fixed count the loop stops after `count` ops without looking at
+    /// the clock: instruction counts (callgrind) then compare run to run.
+    private let count: Int?
+
+    init(warmup: Double, seconds: Double, count: Int? = nil) {
         warmupNanos = UInt64(warmup * 1e9)
         windowNanos = UInt64(seconds * 1e9)
         phaseEnd = monotonicNanos() + warmupNanos
+        self.count = count
+        if count != nil {
+            startTime = monotonicNanos()
+            startMallocs = MallocCounter.count
+            measuring = true
+        }
+    }
+
+    /// A meter for `--ops N` (a fixed count) or `--warmup`/`--seconds` (a time window).
+    convenience init(_ options: Options) {
+        let count = options.int("ops", 0)
+        self.init(
+            warmup: options.double("warmup", 0.3), seconds: options.double("seconds", 1),
+            count: count > 0 ? count : nil)
     }
 
     /// Counts one op; looks at the clock every 256 ops.
     @inline(__always)
     func tick() {
         ops &+= 1
-        if ops & 0xff == 0 { checkClock() }
+        if let count {
+            if ops >= count, !stopped {
+                endTime = monotonicNanos()
+                endMallocs = MallocCounter.count
+                endOps = ops
+                stopped = true
+            }
+        } else if ops & 0xff == 0 {
+            checkClock()
+        }
     }
 
     private func checkClock() {

@@ -7,7 +7,7 @@ enum NopBench {
     static func run(_ options: Options) throws {
         let runtime = try RuntimeBuilder(choice: options.driver).build()
         let tasks = options.int("tasks", 1)
-        let meter = Meter(warmup: options.double("warmup", 0.3), seconds: options.double("seconds", 1))
+        let meter = Meter(options)
         runtime.blockOn {
             if tasks == 1 {
                 while !meter.stopped {

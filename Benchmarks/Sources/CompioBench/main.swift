@@ -7,7 +7,7 @@ import Glibc
 let arguments = CommandLine.arguments.dropFirst()
 guard let command = arguments.first else {
     print("""
-        usage: compio-bench nop --driver io_uring|epoll --tasks N [--seconds S]
+        usage: compio-bench nop --driver io_uring|epoll --tasks N [--seconds S | --ops N]
                compio-bench read --driver D --file PATH --block B --mode rand|seq --tasks N [--seconds S]
                compio-bench echo-server --driver D --port P --conns N
                compio-bench alloc-spawn --driver D [--count N]

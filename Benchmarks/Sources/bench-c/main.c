@@ -6,7 +6,7 @@
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr,
-                "usage: bench-c nop <batch> <seconds>\n"
+                "usage: bench-c nop <batch> <seconds> [ops]\n"
                 "       bench-c pread <file> <block> <rand|seq> <seconds>\n"
                 "       bench-c echo-server <port>\n"
                 "       bench-c echo-client <port> <conns> <size> <warmup_s> <seconds>\n");

@@ -6,9 +6,11 @@
 #include "common.h"
 
 int cmd_nop(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "nop <batch> <seconds>\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "nop <batch> <seconds> [ops]\n"); return 2; }
     unsigned batch = (unsigned)atoi(argv[0]);
     double seconds = atof(argv[1]);
+    // A fixed op count (instead of the clock) makes instruction counts comparable.
+    uint64_t count = argc > 2 ? (uint64_t)atoll(argv[2]) : 0;
     struct io_uring ring;
     struct io_uring_params p = {0};
     p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
@@ -26,7 +28,9 @@ int cmd_nop(int argc, char **argv) {
         io_uring_for_each_cqe(&ring, head, cqe) { seen++; }
         io_uring_cq_advance(&ring, seen);
         ops += seen;
-        if ((ops & 0x3ff) < batch) {
+        if (count) {
+            if (ops >= count) { end = now_ns(); break; }
+        } else if ((ops & 0x3ff) < batch) {
             end = now_ns();
             if (end >= deadline) break;
         }
