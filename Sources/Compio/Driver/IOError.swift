@@ -16,6 +16,11 @@ public enum IOError: Error, Hashable, Sendable, CustomStringConvertible {
     case closed
     /// The call needs a runtime and none runs the current task or thread.
     case noRuntime
+    /// A stream ended before an exact read was satisfied (a read returned 0
+    /// before the buffer was full).
+    case unexpectedEndOfStream
+    /// A write accepted no bytes, so writing everything cannot make progress.
+    case writeZero
     /// A buffer was larger than the op can take (the kernel's limit is `Int32.max` bytes per op).
     case bufferTooLarge(Int)
     /// The op or setting is not available with this driver or kernel.
@@ -37,6 +42,8 @@ public enum IOError: Error, Hashable, Sendable, CustomStringConvertible {
         case .pathContainsNul: "the path contains a NUL byte"
         case .shutdown: "the runtime has shut down"
         case .closed: "the descriptor has been closed"
+        case .unexpectedEndOfStream: "the stream ended before the read was complete"
+        case .writeZero: "a write accepted no bytes"
         case .noRuntime: "no Compio runtime runs the current task; call from inside Runtime.blockOn or a task it spawned"
         case .bufferTooLarge(let n): "a buffer of \(n) bytes is larger than one op can take"
         case .unsupported(let what): "unsupported: \(what)"

@@ -4,6 +4,10 @@
 /// A read fills the buffer from its start and sets its data length to the bytes
 /// read (`ioInitialized`); 0 means end of stream. To read into part of a buffer,
 /// pass a ``BufferSlice``.
+///
+/// Built on it: ``readExact(into:)`` (fill a buffer or stop at end of
+/// stream), ``BufReader`` (lines and small reads from memory) and
+/// ``copy(from:to:bufferSize:)``.
 public protocol AsyncRead {
     /// Reads at most `buffer.ioCapacity` bytes.
     mutating func read<B: IoBufMut & ~Copyable>(_ buffer: consuming B) async -> BufResult<Int, B>
@@ -13,6 +17,7 @@ public protocol AsyncRead {
 ///
 /// A write sends the buffer's data (`ioInitialized` bytes from its start) and
 /// may send fewer; ``AsyncWrite/writeAll(_:)`` loops until all is sent.
+/// ``BufWriter`` gathers small writes into fewer, larger ones.
 public protocol AsyncWrite {
     /// Writes some of the buffer's data; returns how many bytes were written.
     mutating func write<B: IoBuf & ~Copyable>(_ buffer: consuming B) async -> BufResult<Int, B>

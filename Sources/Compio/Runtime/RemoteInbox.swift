@@ -29,8 +29,10 @@ final class RemoteInbox: Sendable {
         nonEmpty.store(true, ordering: .releasing)
     }
 
-    /// Moves everything into the caller's buffers (which keep their capacity).
+    /// Swaps everything into the caller's empty buffers, which the inbox keeps
+    /// in exchange (capacity and all).
     func drain(jobs: inout [ReadyJob], cancels: inout [WaiterToken]) {
+        precondition(jobs.isEmpty && cancels.isEmpty, "RemoteInbox: drain into non-empty buffers")
         nonEmpty.store(false, ordering: .releasing)
         contents.withLock { c in
             swap(&c.jobs, &jobs)

@@ -68,7 +68,7 @@ extension Runtime {
         pushQueued()
 
         let idle = core.pointee.jobs.isEmpty && !remote.mayHaveWork && core.pointee.cancelRequests.isEmpty
-            && !finished()
+            && core.pointee.yielders.isEmpty && !finished()
         if idle || driver.inFlight > 0 {
             var timeout: Duration? = .zero
             if idle, let deadline = core.pointee.timers.nextDeadline {
@@ -80,6 +80,14 @@ extension Runtime {
             poll(timeout: timeout)
         }
         fireDueTimers()
+        resumeYielders()
+    }
+
+    private func resumeYielders() {
+        guard !core.pointee.yielders.isEmpty else { return }
+        swap(&core.pointee.spareYielders, &core.pointee.yielders)
+        for i in core.pointee.spareYielders.indices { core.pointee.spareYielders[i].resume() }
+        core.pointee.spareYielders.removeAll(keepingCapacity: true)
     }
 
     private func poll(timeout: Duration?) {
@@ -98,11 +106,11 @@ extension Runtime {
 
     private func takeRemote() {
         guard remote.mayHaveWork else { return }
-        var jobs: [ReadyJob] = []
-        var cancels: [WaiterToken] = []
-        remote.drain(jobs: &jobs, cancels: &cancels)
-        for job in jobs { core.pointee.jobs.push(job) }
-        core.pointee.cancelRequests.append(contentsOf: cancels)
+        remote.drain(jobs: &core.pointee.spareJobs, cancels: &core.pointee.spareCancels)
+        for i in core.pointee.spareJobs.indices { core.pointee.jobs.push(core.pointee.spareJobs[i]) }
+        core.pointee.cancelRequests.append(contentsOf: core.pointee.spareCancels)
+        core.pointee.spareJobs.removeAll(keepingCapacity: true)
+        core.pointee.spareCancels.removeAll(keepingCapacity: true)
     }
 
     /// Acts on recorded cancel requests. Only here, on the loop, does a cancel
@@ -149,7 +157,7 @@ extension Runtime {
         while true {
             cancelEverything()
             let busy = !core.pointee.jobs.isEmpty || remote.mayHaveWork || core.pointee.waiters.active > 0
-                || driver.inFlight > 0
+                || driver.inFlight > 0 || !core.pointee.yielders.isEmpty
             if !busy {
                 if tasks.count == 0 { return }
                 // Tasks left that wait on something outside the runtime; give
@@ -160,7 +168,8 @@ extension Runtime {
                 continue
             }
             idleTurns = 0
-            turn()
+            // Block only for completions that are sure to come.
+            turn { driver.inFlight == 0 }
         }
     }
 

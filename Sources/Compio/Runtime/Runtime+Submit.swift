@@ -1,4 +1,19 @@
 extension Runtime {
+    /// Ops the runtime holds: in the driver, or waiting in the runtime for room.
+    public var inFlight: Int {
+        preconditionOnRuntimeThread("inFlight")
+        return core.pointee.waiters.pendingCount + core.pointee.waiters.queuedCount
+    }
+
+    /// Lets every other ready task run, and the driver be polled, before the
+    /// caller continues. Unlike `Task.yield()`, allocates nothing.
+    public func yield() async {
+        guard isOnRuntimeThread else {
+            return await withTaskExecutorPreference(self) { await self.yield() }
+        }
+        await withUnsafeContinuation { core.pointee.yielders.append($0) }
+    }
+
     /// Runs `op` through the driver and returns its completion: the op with its
     /// buffers, and its result.
     ///

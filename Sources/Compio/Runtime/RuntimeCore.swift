@@ -16,6 +16,13 @@ struct RuntimeCore {
     var jobs = JobQueue<ReadyJob>()
     var waiters = WaiterTable<UnsafeContinuation<Completion, Never>, UnsafeContinuation<Bool, Never>>()
     var timers = TimerQueue()
+    /// Tasks in ``Runtime/yield()``, resumed after the next poll.
+    var yielders: [UnsafeContinuation<Void, Never>] = []
+    /// Spare buffers swapped with ``yielders`` and the remote inbox, so that
+    /// neither side reallocates once grown.
+    var spareYielders: [UnsafeContinuation<Void, Never>] = []
+    var spareJobs: [ReadyJob] = []
+    var spareCancels: [WaiterToken] = []
     /// Cancel requests made on the runtime's thread, for the loop to act on.
     var cancelRequests: [WaiterToken] = []
     /// `blockOn` is running.

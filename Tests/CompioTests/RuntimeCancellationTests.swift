@@ -1,0 +1,91 @@
+import Compio
+import Glibc
+import Synchronization
+import Testing
+
+/// Task cancellation bridged to driver cancellation: the op's own completion
+/// always resumes the task, with its buffer.
+@Suite struct RuntimeCancellationTests {
+    @Test(arguments: TestDrivers.choices)
+    func cancellingATaskBlockedInAPipeReadGivesECANCELEDAndTheBuffer(choice: DriverBuilder.Choice) async throws {
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let liveBefore = IOBuffer.live
+        let (error, sameBuffer) = try await RuntimeHarness.run(choice) { runtime in
+            let buffer = IOBuffer(capacity: 64)
+            let reader = await startReading(pipe.read, into: buffer, on: runtime)
+            // Cancelled from a sibling task.
+            reader.cancel()
+            let c = await reader.value
+            return (c.error, returnedBuffer(c.op)?.owner === buffer)
+        }
+        #expect(error == .errno(.canceled))
+        #expect(sameBuffer)
+        #expect(IOBuffer.live == liveBefore)
+    }
+
+    @Test(arguments: TestDrivers.choices)
+    func aCancelRacingWithDataGivesECANCELEDOrTheRealResult(choice: DriverBuilder.Choice) async throws {
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let payload: [UInt8] = Array("hello".utf8)
+        #expect(write(pipe.write, payload, payload.count) == payload.count)
+        let (result, bytes) = try await RuntimeHarness.run(choice) { runtime in
+            let buffer = IOBuffer(capacity: 64)
+            let reader = await startReading(pipe.read, into: buffer, on: runtime)
+            reader.cancel()
+            let c = await reader.value
+            if case .success(let n) = c.result { buffer.initialized = n }
+            return (c.result, buffer.bytes)
+        }
+        switch result {
+        case .success(let n):
+            #expect(n == payload.count && bytes == payload)
+        case .failure(let e):
+            #expect(e == .errno(.canceled))
+            #expect(Fixture.pendingBytes(pipe.read) == payload.count)
+        }
+    }
+
+    @Test(arguments: TestDrivers.choices)
+    func cancellationFromAnotherThreadReachesTheDriver(choice: DriverBuilder.Choice) async throws {
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let (error, runtimeThread, cancelThread) = try await RuntimeHarness.run(choice) { runtime in
+            let reader = await startReading(pipe.read, into: IOBuffer(capacity: 16), on: runtime)
+            let canceller = Atomic<Int32>(0)
+            Fixture.after(.milliseconds(20)) {
+                canceller.store(RuntimeHarness.threadID, ordering: .relaxed)
+                reader.cancel()
+            }
+            let c = await reader.value
+            return (c.error, RuntimeHarness.threadID, canceller.load(ordering: .relaxed))
+        }
+        #expect(error == .errno(.canceled))
+        #expect(cancelThread != 0 && cancelThread != runtimeThread)
+    }
+
+    @Test(arguments: TestDrivers.choices)
+    func anAlreadyCancelledTaskDoesNotRunItsOp(choice: DriverBuilder.Choice) async throws {
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let error = try await RuntimeHarness.run(choice) { runtime in
+            await runtime.spawn { () -> IOError? in
+                withUnsafeCurrentTask { $0?.cancel() }
+                let buffer = IOBuffer(bytes: Array("never".utf8))
+                return await runtime.submit(.write(fd: pipe.write, buffer: OpBuffer(buffer, count: 5))).error
+            }.value
+        }
+        #expect(error == .errno(.canceled))
+        #expect(Fixture.pendingBytes(pipe.read) == 0)
+    }
+}
+
+/// Spawns a task reading `fd` into `buffer` and returns once its read is in flight.
+private func startReading(_ fd: Int32, into buffer: IOBuffer, on runtime: Runtime) async -> JoinHandle<Completion, Never> {
+    let reader = runtime.spawn { () -> Completion in
+        await runtime.submit(.read(fd: fd, buffer: OpBuffer(buffer)))
+    }
+    while runtime.inFlight == 0 { await runtime.yield() }
+    return reader
+}
