@@ -6,7 +6,7 @@ import PackageDescription
 // `Scripts/bench.sh` from the repository root.
 // A path dependency's identity is the last component of its path, so the root
 // package is known here by the name of the checkout's directory.
-let rootIdentity = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "compio")
+let rootIdentity = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "compio").lowercased()
 
 let package = Package(
     name: "CompioBenchmarks",
