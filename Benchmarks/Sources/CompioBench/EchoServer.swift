@@ -1,0 +1,66 @@
+import BenchSupport
+import Compio
+import Glibc
+
+/// The Compio echo server: one runtime thread, one task per connection, each
+/// receiving into its own buffer and sending back what came in. It serves
+/// `--conns` connections, and when all of them have closed prints the
+/// allocations per round trip counted after the last accept, then exits.
+enum EchoServer {
+    static func run(_ options: Options) throws {
+        let runtime = try RuntimeBuilder(choice: options.driver).build()
+        let port = UInt16(options.int("port", 7000))
+        let expected = options.int("conns", 1)
+        let stats = EchoStats()
+        try runtime.blockOn { () async throws -> Void in
+            let listener = try await BenchIO.listen(runtime, port: port)
+            print("READY port=\(port)")
+            flushOutput()
+            var handles: [JoinHandle<Void, Never>] = []
+            for accepted in 1...expected {
+                let fd = try await BenchIO.accept(runtime, listener: listener)
+                try await BenchIO.setOption(runtime, fd: fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY)
+                if accepted == expected { stats.startCounting() }
+                handles.append(runtime.spawn { await serve(runtime, fd: fd, stats: stats) })
+            }
+            for handle in handles { await handle.value }
+            await BenchIO.close(runtime, fd: listener)
+        }
+        stats.report()
+    }
+
+    static func serve(_ runtime: Runtime, fd: Int32, stats: EchoStats) async {
+        let capacity = 65536
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { buffer.deallocate() }
+        connection: while true {
+            let received = await BenchIO.recv(runtime, fd: fd, buffer, count: capacity)
+            if received <= 0 { break }
+            var sent = 0
+            while sent < received {
+                let n = await BenchIO.send(runtime, fd: fd, buffer + sent, count: received - sent)
+                if n <= 0 { break connection }
+                sent += n
+            }
+            stats.roundTrips &+= 1
+        }
+        await BenchIO.close(runtime, fd: fd)
+    }
+}
+
+/// Round trips and allocations of the echo server (runtime thread only).
+final class EchoStats: @unchecked Sendable {
+    var roundTrips = 0
+    private var startTrips = 0
+    private var startMallocs: UInt64?
+
+    func startCounting() {
+        startTrips = roundTrips
+        startMallocs = MallocCounter.count
+    }
+
+    func report() {
+        let trips = roundTrips - startTrips
+        print("RESULT value=\(trips) unit=round-trips allocs_per_op=\(MallocCounter.perOp(since: startMallocs, ops: trips))")
+    }
+}
