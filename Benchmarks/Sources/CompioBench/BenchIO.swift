@@ -36,7 +36,7 @@ enum BenchIO {
 
     /// A TCP listener on 127.0.0.1:`port`, made with the runtime's socket ops.
     static func listen(_ runtime: Runtime, port: UInt16) async throws(IOError) -> Int32 {
-        let created = await runtime.submit(.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0))
+        let created = await runtime.submit(.socket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0))
         if let error = created.error { throw error }
         guard let fd = created.descriptor?.take() else { fatalError("socket: completion without a descriptor") }
         try await setOption(runtime, fd: fd, level: SOL_SOCKET, name: SO_REUSEADDR)
