@@ -69,7 +69,9 @@ import Testing
         }
         #expect(sent == UInt64(data.count))
         #expect(received == UInt64(data.count))
-        #expect(bytes == data, "byte for byte")
+        let firstDifference = zip(bytes, data).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(bytes.count == data.count && firstDifference == nil,
+                "byte for byte: \(bytes.count) bytes received, first difference at \(firstDifference.map(String.init) ?? "none")")
         #expect(OpenDescriptors.count() == before)
     }
 }

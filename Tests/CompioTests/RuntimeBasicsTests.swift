@@ -109,7 +109,8 @@ private struct BodyFailed: Error, Equatable { let code: Int }
                 _ = await runtime.submit(.nop)
                 flags.droppedRan = true
             }
-            while !(flags.detachedRan && flags.droppedRan) { try await runtime.sleep(for: .milliseconds(1)) }
+            let ran = await runtime.waitUntil { flags.detachedRan && flags.droppedRan }
+            #expect(ran)
             return (joined, cancelled, flags.detachedRan, flags.droppedRan)
         }
         #expect(joined == 42)

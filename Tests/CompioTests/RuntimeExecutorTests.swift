@@ -102,7 +102,8 @@ private actor PinnedCounter {
                     return 1
                 }
             }
-            while !started.load(ordering: .acquiring) { try await runtime.sleep(for: .milliseconds(1)) }
+            let didStart = await runtime.waitUntil { started.load(ordering: .acquiring) }
+            #expect(didStart)
             var busy: IOError?
             do throws(IOError) {
                 _ = try await runtime.spawnBlocking { 2 }

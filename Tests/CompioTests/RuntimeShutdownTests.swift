@@ -18,7 +18,7 @@ import Testing
                     outcomes.record(c.error)
                 }
             }
-            while runtime.inFlight < 1_000 { await runtime.yield() }
+            await runtime.waitUntil { runtime.inFlight >= 1_000 }
             // Return with every read still blocked.
             return (runtime.inFlight, outcomes)
         }

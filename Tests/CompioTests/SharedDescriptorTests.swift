@@ -27,7 +27,8 @@ private final class EventLog: @unchecked Sendable {
                     log.events.append("read \(i): \(c.result)")
                 })
             }
-            while shared.uses < readers { try await runtime.sleep(for: .milliseconds(1)) }
+            let allInFlight = await runtime.waitUntil { shared.uses >= readers }
+            #expect(allInFlight)
             let closers = (0..<2).map { _ in
                 runtime.spawn { () async -> Result<Void, IOError> in
                     let r: Result<Void, IOError>
@@ -36,7 +37,8 @@ private final class EventLog: @unchecked Sendable {
                     return r
                 }
             }
-            while !shared.isClosing { try await runtime.sleep(for: .milliseconds(1)) }
+            let closing = await runtime.waitUntil { shared.isClosing }
+            #expect(closing)
             let late = await shared.submit(on: runtime) { .read(fd: $0, buffer: OpBuffer(IOBuffer(capacity: 1))) }
             try await runtime.sleep(for: .milliseconds(20))
             #expect(!log.events.contains("closed"), "close must wait for the reads in flight")

@@ -54,3 +54,19 @@ private final class ThreadStart: @unchecked Sendable {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }
 }
+
+extension Runtime {
+    /// Lets the runtime work until `condition` holds or `timeout` passes on the
+    /// runtime's clock; returns whether it held. Tests wait with this instead
+    /// of an open loop, so a wrong assumption fails the test rather than
+    /// hanging the suite.
+    @discardableResult
+    func waitUntil(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+        let deadline = now.advanced(by: timeout)
+        while !condition() {
+            if now >= deadline { return false }
+            await yield()
+        }
+        return true
+    }
+}
