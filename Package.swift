@@ -45,6 +45,9 @@ let package = Package(
             name: "CompioDemo",
             dependencies: ["Compio", .product(name: "SystemPackage", package: "swift-system")]
         ),
+        .executableTarget(name: "EchoServer", dependencies: ["Compio"], path: "Examples/EchoServer"),
+        .executableTarget(name: "FileCopy", dependencies: ["Compio"], path: "Examples/FileCopy"),
+        .executableTarget(name: "Cat", dependencies: ["Compio"], path: "Examples/Cat"),
         .testTarget(
             name: "CompioTests",
             dependencies: ["Compio", "CLinux", .product(name: "SystemPackage", package: "swift-system")]

@@ -1,7 +1,8 @@
 import Compio
 
-// compio-demo: a small tour of the runtime.
-//   compio-demo         prints the driver kind and runs a few awaited ops
+// compio-demo: a showcase on the default driver.
+//   compio-demo         which driver was chosen, a file copy and TCP echo round trips, with throughput
+//   compio-demo tour    a tour of the runtime (sleep, spawn, spawnBlocking, timeout, interval)
 //   compio-demo bench   measures awaited NOPs per second, 1 task and 32 tasks
 // The driver kind follows COMPIO_DRIVER (io_uring, epoll, auto).
 
@@ -65,9 +66,13 @@ func tour(_ runtime: Runtime) async {
 
 do {
     let runtime = try Runtime()
-    let benchmark = CommandLine.arguments.dropFirst().first == "bench"
+    let mode = CommandLine.arguments.dropFirst().first ?? "showcase"
     runtime.blockOn {
-        if benchmark { await bench(runtime) } else { await tour(runtime) }
+        switch mode {
+        case "bench": await bench(runtime)
+        case "tour": await tour(runtime)
+        default: await showcase(runtime)
+        }
     }
 } catch {
     print("compio-demo: cannot build a runtime: \(error)")

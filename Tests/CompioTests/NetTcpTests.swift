@@ -1,3 +1,4 @@
+import CLinux
 import Compio
 import Foundation
 import Glibc
@@ -390,9 +391,9 @@ enum NetTest {
     }
 
     @Test func shutdownDirectionsMatchTheKernelsConstants() {
-        #expect(ShutdownDirection.read.rawValue == Int32(SHUT_RD))
-        #expect(ShutdownDirection.write.rawValue == Int32(SHUT_WR))
-        #expect(ShutdownDirection.both.rawValue == Int32(SHUT_RDWR))
+        #expect(ShutdownDirection.read.rawValue == CLINUX_SHUT_RD)
+        #expect(ShutdownDirection.write.rawValue == CLINUX_SHUT_WR)
+        #expect(ShutdownDirection.both.rawValue == CLINUX_SHUT_RDWR)
     }
 }
 

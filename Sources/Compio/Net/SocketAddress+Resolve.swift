@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 extension SocketAddress {
@@ -26,7 +27,7 @@ enum Resolver {
     static func lookUp(host: String, port: UInt16) -> Result<[SocketAddress], IOError> {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_socktype = CLINUX_SOCK_STREAM
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0 else { return .failure(error(status, host: host)) }

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A socket option with a typed value: its level, its name, and how its value
@@ -64,7 +65,7 @@ extension SocketOption where Value == Bool {
     /// `SO_BROADCAST`: allow datagrams to broadcast addresses.
     public static var broadcast: SocketOption<Bool> { .init(level: SOL_SOCKET, flag: SO_BROADCAST) }
     /// `TCP_NODELAY`: send small segments at once instead of coalescing them (Nagle off).
-    public static var noDelay: SocketOption<Bool> { .init(level: Int32(IPPROTO_TCP), flag: Int32(TCP_NODELAY)) }
+    public static var noDelay: SocketOption<Bool> { .init(level: CLINUX_IPPROTO_TCP, flag: Int32(TCP_NODELAY)) }
 }
 
 extension SocketOption where Value == Duration? {

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A connected stream socket (``TcpStream``, ``UnixStream``): reads, writes,
@@ -19,7 +20,7 @@ extension StreamSocket {
     /// Sends some of the buffer's data and returns how many bytes went out.
     /// A peer that is gone gives `EPIPE`, never `SIGPIPE`.
     public func write<B: IoBuf & ~Copyable>(_ buffer: consuming B) async -> BufResult<Int, B> {
-        await socket.descriptor.submitWrite(buffer) { .send(fd: $0, buffer: $1, flags: Int32(MSG_NOSIGNAL)) }
+        await socket.descriptor.submitWrite(buffer) { .send(fd: $0, buffer: $1, flags: CLINUX_MSG_NOSIGNAL) }
     }
 
     /// Does nothing: a socket buffers nothing on this side of the kernel.
@@ -62,7 +63,7 @@ extension StreamSocket {
         guard let runtime = Runtime.current else { return BufResult(.failure(.noRuntime), buffer) }
         let base = UnsafeMutableRawPointer(mutating: buffer.ioBase)
         let outcome = await transferAll(on: runtime, total: buffer.ioInitialized) { fd, done, left in
-            .send(fd: fd, buffer: OpBuffer(base: base.map { $0 + done }, count: left, owner: nil), flags: Int32(MSG_NOSIGNAL))
+            .send(fd: fd, buffer: OpBuffer(base: base.map { $0 + done }, count: left, owner: nil), flags: CLINUX_MSG_NOSIGNAL)
         }
         // A stream send of zero bytes with data left cannot make progress.
         let error = outcome.error ?? (outcome.done < buffer.ioInitialized ? .errno(.brokenPipe) : nil)

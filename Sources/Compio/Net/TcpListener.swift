@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A TCP socket listening for connections.
@@ -20,7 +21,7 @@ public struct TcpListener: ListenerSocket {
         _ address: SocketAddress, backlog: Int32 = 1024, reuseAddress: Bool = true, reusePort: Bool = false
     ) async throws(IOError) -> TcpListener {
         guard address.port != nil else { throw .invalidArgument("TcpListener needs an IP address, got \(address)") }
-        let socket = try await Socket.bound(to: address, type: Int32(SOCK_STREAM.rawValue), listening: backlog) {
+        let socket = try await Socket.bound(to: address, type: CLINUX_SOCK_STREAM, listening: backlog) {
             (socket) async throws(IOError) in
             if reuseAddress { try await socket.setOption(.reuseAddress, to: true) }
             if reusePort { try await socket.setOption(.reusePort, to: true) }

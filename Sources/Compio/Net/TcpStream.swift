@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A TCP connection.
@@ -16,7 +17,7 @@ public struct TcpStream: StreamSocket {
     /// Connects to `address`. Cancelling the task abandons the attempt.
     public static func connect(to address: SocketAddress) async throws(IOError) -> TcpStream {
         guard address.port != nil else { throw .invalidArgument("TcpStream needs an IP address, got \(address)") }
-        let stream = TcpStream(socket: try await Socket.create(for: address, type: Int32(SOCK_STREAM.rawValue)))
+        let stream = TcpStream(socket: try await Socket.create(for: address, type: CLINUX_SOCK_STREAM))
         try await stream.socket.connect(address)
         return stream
     }

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A UDP socket: datagrams to and from any address, or, after ``connect(to:)``,
@@ -14,7 +15,7 @@ public struct UdpSocket: SocketHandle {
     /// a free port; read it from ``SocketHandle/localAddress``).
     public static func bind(_ address: SocketAddress, reuseAddress: Bool = false) async throws(IOError) -> UdpSocket {
         guard address.port != nil else { throw .invalidArgument("UdpSocket needs an IP address, got \(address)") }
-        let socket = try await Socket.bound(to: address, type: Int32(SOCK_DGRAM.rawValue)) { (socket) async throws(IOError) in
+        let socket = try await Socket.bound(to: address, type: CLINUX_SOCK_DGRAM) { (socket) async throws(IOError) in
             if reuseAddress { try await socket.setOption(.reuseAddress, to: true) }
         }
         return UdpSocket(socket: socket)
@@ -28,7 +29,7 @@ public struct UdpSocket: SocketHandle {
 
     /// Sends the buffer's data as one datagram to the connected peer.
     public func send<B: IoBuf & ~Copyable>(_ buffer: consuming B) async -> BufResult<Int, B> {
-        await socket.descriptor.submitWrite(buffer) { .send(fd: $0, buffer: $1, flags: Int32(MSG_NOSIGNAL)) }
+        await socket.descriptor.submitWrite(buffer) { .send(fd: $0, buffer: $1, flags: CLINUX_MSG_NOSIGNAL) }
     }
 
     /// Receives one datagram into the buffer's start.
@@ -40,7 +41,7 @@ public struct UdpSocket: SocketHandle {
     public func send<B: IoBuf & ~Copyable>(_ buffer: consuming B, to address: SocketAddress) async -> BufResult<Int, B> {
         let destination = address.opBuffer()
         return await socket.descriptor.submitWrite(buffer) {
-            .sendTo(fd: $0, buffer: $1, flags: Int32(MSG_NOSIGNAL), address: destination)
+            .sendTo(fd: $0, buffer: $1, flags: CLINUX_MSG_NOSIGNAL, address: destination)
         }
     }
 

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A Unix-domain stream socket listening on a path.
@@ -13,7 +14,7 @@ public struct UnixListener: ListenerSocket {
     /// Creates a socket, binds it to `path` and listens with `backlog`.
     public static func bind(path: String, backlog: Int32 = 1024) async throws(IOError) -> UnixListener {
         let address = try SocketAddress.unix(path: path)
-        return UnixListener(socket: try await Socket.bound(to: address, type: Int32(SOCK_STREAM.rawValue), listening: backlog))
+        return UnixListener(socket: try await Socket.bound(to: address, type: CLINUX_SOCK_STREAM, listening: backlog))
     }
 
     /// Waits for the next connection; returns it with the client's address

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A Unix-domain stream connection; the same reads and writes as ``TcpStream``
@@ -13,7 +14,7 @@ public struct UnixStream: StreamSocket {
     /// Connects to the socket listening at `path`.
     public static func connect(path: String) async throws(IOError) -> UnixStream {
         let address = try SocketAddress.unix(path: path)
-        let stream = UnixStream(socket: try await Socket.create(for: address, type: Int32(SOCK_STREAM.rawValue)))
+        let stream = UnixStream(socket: try await Socket.create(for: address, type: CLINUX_SOCK_STREAM))
         try await stream.socket.connect(address)
         return stream
     }
