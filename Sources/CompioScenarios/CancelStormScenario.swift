@@ -52,8 +52,9 @@ extension Scenario {
             for _ in 0..<8 {
                 try await context.runtime.sleep(for: context.units(random.int(0...3)))
                 let count = random.int(1...100)
-                if await context.sendAll(client, (sent..<sent + count).map { UInt8($0 % 251) }) != nil { break }
-                sent += count
+                let (done, error) = await context.sendAll(client, (sent..<sent + count).map { UInt8($0 % 251) })
+                sent += done
+                if error != nil { break }
             }
             return sent
         }

@@ -37,7 +37,7 @@ extension Scenario {
 
     private static func echo(_ context: ScenarioContext, _ connection: SharedDescriptor) async {
         while case .success(let data) = await context.receive(connection, upTo: 256), !data.isEmpty {
-            if await context.sendAll(connection, data) != nil { break }
+            if await context.sendAll(connection, data).error != nil { break }
         }
         try? await connection.close(on: context.runtime)
     }
@@ -55,7 +55,7 @@ extension Scenario {
         var rounds = 0
         exchange: for _ in 0..<3 {
             let message = random.bytes(random.int(1...200))
-            if let error = await context.sendAll(socket, message) {
+            if let error = await context.sendAll(socket, message).error {
                 try context.check(context.tolerated(error), "client \(i): send failed: \(error)")
                 break
             }

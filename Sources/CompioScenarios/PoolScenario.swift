@@ -5,7 +5,8 @@ extension Scenario {
     /// excess is refused with `poolBusy` (the op never ran), every accepted
     /// job returns its own value, and the pool takes work again afterwards.
     public static let poolExhaustion = Scenario(
-        name: "pool-exhaustion", summary: "spawnBlocking beyond the pool's limit: the excess gets poolBusy"
+        name: "pool-exhaustion", summary: "spawnBlocking beyond the pool's limit: the excess gets poolBusy",
+        poolLimit: 2
     ) { context in
         let limit = context.world.poolLimit
         let work = context.world.blockingWork

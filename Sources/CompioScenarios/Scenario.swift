@@ -13,10 +13,14 @@ public struct Scenario: Sendable, CustomStringConvertible {
     public let body: @Sendable (ScenarioContext) async throws -> Void
     /// Checks after the runtime drained.
     public let afterRun: @Sendable (ScenarioContext) throws -> Void
+    /// The thread pool's limit the scenario needs, or `nil` for the default
+    /// (on epoll, file ops run on the pool too, so only a scenario about the
+    /// pool asks for a small one).
+    public let poolLimit: Int?
 
     /// A scenario from its parts.
     public init(
-        name: String, summary: String,
+        name: String, summary: String, poolLimit: Int? = nil,
         afterRun: @escaping @Sendable (ScenarioContext) throws -> Void = { _ in },
         body: @escaping @Sendable (ScenarioContext) async throws -> Void
     ) {
@@ -24,6 +28,7 @@ public struct Scenario: Sendable, CustomStringConvertible {
         self.summary = summary
         self.body = body
         self.afterRun = afterRun
+        self.poolLimit = poolLimit
     }
 
     /// The name.

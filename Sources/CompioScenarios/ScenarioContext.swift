@@ -149,17 +149,18 @@ public final class ScenarioContext: @unchecked Sendable {
         adopt(await run(listener) { .accept(fd: $0, peer: nil) })
     }
 
-    /// Sends all of `bytes`, going on after short sends.
-    public func sendAll(_ socket: SharedDescriptor, _ bytes: [UInt8]) async -> IOError? {
+    /// Sends all of `bytes`, going on after short sends. Returns how many
+    /// were sent before an error, if one came.
+    public func sendAll(_ socket: SharedDescriptor, _ bytes: [UInt8]) async -> (sent: Int, error: IOError?) {
         var done = 0
         while done < bytes.count {
             let chunk = IOBuffer(bytes: bytes[done...])
             switch await run(socket, { .send(fd: $0, buffer: OpBuffer(chunk), flags: Int32(MSG_NOSIGNAL)) }).result {
             case .success(let n): done += n
-            case .failure(let e): return e
+            case .failure(let e): return (done, e)
             }
         }
-        return nil
+        return (done, nil)
     }
 
     /// Receives up to `count` bytes (an empty array: end of stream).

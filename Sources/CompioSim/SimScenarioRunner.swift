@@ -34,13 +34,11 @@ public struct SimRunReport: Sendable {
 /// thread, and checks everything the simulation can check.
 ///
 /// The world: files under `/`, hosts `10.0.0.1` (servers) to `10.0.0.4`
-/// (clients), a simulated pool of ``poolLimit`` threads, half an hour of
+/// (clients), a simulated pool limited as the scenario asks, half an hour of
 /// virtual time per scenario time unit. Closing a descriptor with ops in
 /// flight is a violation, and a run where every task waits with nothing
 /// scheduled ends as a deadlock instead of spinning.
 public enum SimScenarioRunner {
-    /// The simulated pool's limit.
-    public static let poolLimit = 2
     /// The runtime's limit of ops in the driver: small, so ops also queue in the runtime.
     public static let maxInFlight = 8
 
@@ -51,14 +49,14 @@ public enum SimScenarioRunner {
         runtimeFaults: RuntimeTestingFaults = [], keepsTraceEvents: Bool = false
     ) -> SimRunReport {
         let driver = SimDriver(seed: seed, faults: faults, keepsTraceEvents: keepsTraceEvents)
-        driver.poolLimit = poolLimit
+        driver.poolLimit = scenario.poolLimit
         driver.closeRequiresQuiescence = true
         for host in 2...4 { driver.addHost("10.0.0.\(host)") }
         var failures: [String] = []
         do {
             let runtime = Runtime(driver: driver, maxInFlight: maxInFlight)
             runtime._enableTestingChecks(faults: runtimeFaults)
-            let context = ScenarioContext(runtime: runtime, world: world(driver, faults: faults), seed: seed)
+            let context = ScenarioContext(runtime: runtime, world: world(driver, faults: faults, poolLimit: scenario.poolLimit ?? 1024), seed: seed)
             let gate = SimRunGate()
             driver.onIdle = { [unowned driver] in
                 guard !gate.isDone else { return }
@@ -115,7 +113,7 @@ public enum SimScenarioRunner {
         seed % 2 == 0 ? .none : .swarm(seed: seed)
     }
 
-    static func world(_ driver: SimDriver, faults: FaultPlan) -> ScenarioWorld {
+    static func world(_ driver: SimDriver, faults: FaultPlan, poolLimit: Int) -> ScenarioWorld {
         ScenarioWorld(
             directory: "", closer: driver.descriptorCloser,
             serverAddress: try! SocketAddress(parsing: "10.0.0.1:7000"),
