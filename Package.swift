@@ -9,7 +9,9 @@ let package = Package(
     products: [
         .library(name: "Compio", targets: ["Compio"]),
         .library(name: "CompioSim", targets: ["CompioSim"]),
+        .library(name: "CompioScenarios", targets: ["CompioScenarios"]),
         .executable(name: "compio-demo", targets: ["CompioDemo"]),
+        .executable(name: "compio-sim", targets: ["CompioSimCLI"]),
     ],
     traits: [
         .trait(name: "IOUring", description: "Build the io_uring driver (needs liburing-dev)."),
@@ -17,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -38,8 +41,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "CompioScenarios",
+            dependencies: ["Compio", "CLinux"]
+        ),
+        .target(
             name: "CompioSim",
-            dependencies: ["Compio", "CLinux", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["Compio", "CompioScenarios", "CLinux", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .executableTarget(
+            name: "CompioSimCLI",
+            dependencies: [
+                "Compio", "CompioSim", "CompioScenarios",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "CompioDemo",
@@ -50,11 +64,11 @@ let package = Package(
         .executableTarget(name: "Cat", dependencies: ["Compio"], path: "Examples/Cat"),
         .testTarget(
             name: "CompioTests",
-            dependencies: ["Compio", "CLinux", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["Compio", "CompioScenarios", "CLinux", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Compio", "CompioSim", "CLinux", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["Compio", "CompioSim", "CompioScenarios", "CLinux", .product(name: "SystemPackage", package: "swift-system")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -69,7 +69,12 @@ extension SimDriver {
         var descriptor: OwnedDescriptor?
         if let fd = newDescriptor { descriptor = OwnedDescriptor(fd, closer: closer) }
         record(.complete, key: key, name: op.name, value: Self.code(result), detail: newDescriptor.map { "new fd \($0)" } ?? "")
-        ready.append(SimReady(completion: Completion(key: key, op: op, result: result, descriptor: descriptor), channel: extra?.channel))
+        // The key stays taken until the completion is delivered, as a CQE's
+        // user data does on the kernel: a runtime maps keys to waiters and must
+        // not see the index reused while the completion is still on its way.
+        let placeholder = table.insert(.nop, extra: nil)
+        precondition(placeholder.index == key.index, "SimDriver: the completed key's slot was not reused for its placeholder")
+        ready.append(SimReady(completion: Completion(key: key, op: op, result: result, descriptor: descriptor), channel: extra?.channel, placeholder: placeholder))
         if let extra {
             for file in extra.files { dropReference(file) }
         }
@@ -88,7 +93,9 @@ extension SimDriver {
             }
             guard !eligible.isEmpty else { break }
             let pick = eligible[streams[.ordering].int(in: 0...eligible.count - 1)]
-            batch.append(ready.remove(at: pick).completion)
+            let item = ready.remove(at: pick)
+            _ = table.complete(item.placeholder)
+            batch.append(item.completion)
         }
         record(.poll, name: "batch", value: Int64(batch.count))
         for completion in batch {
@@ -159,7 +166,7 @@ extension SimDriver {
     public func check(final: Bool = true) -> [SimViolation] {
         var found = violations
         if final {
-            for key in table.keys {
+            for key in liveKeys {
                 found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(table.op(key)?.name ?? "?") key \(key) still in flight"))
             }
             for item in ready {

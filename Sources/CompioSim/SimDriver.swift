@@ -44,6 +44,19 @@ public final class SimDriver: Driver {
     /// How long a connect keeps retrying an unreachable or overloaded peer before `ETIMEDOUT`.
     public var connectTimeout: Duration = .seconds(5)
 
+    /// Most blocking ops (``Op/asyncify(_:)``) in flight at once, like a kernel
+    /// driver's bounded thread pool: more fail at push with ``IOError/poolBusy``.
+    /// `nil`: unbounded.
+    public var poolLimit: Int?
+    /// Whether a `close` pushed while ops holding that descriptor are in flight
+    /// is a violation. Off by default (Linux allows it, and the driver tests
+    /// exercise it); on for runs through the runtime, whose shared descriptors
+    /// must wait for their ops.
+    public var closeRequiresQuiescence = false
+    /// Called by a `poll(timeout: nil)` that finds nothing scheduled: in a
+    /// one-threaded simulation nothing can ever happen then.
+    public var onIdle: (() -> Void)?
+
     /// The trace of everything that happened so far.
     public internal(set) var trace: SimTrace
     /// Counters for this run.
@@ -95,7 +108,7 @@ public final class SimDriver: Driver {
     /// Virtual time.
     public var now: Instant { Instant(nanoseconds: clock) }
     /// Ops pushed whose completion has not been handed out yet.
-    public var inFlight: Int { table.count + ready.count }
+    public var inFlight: Int { table.count }
 
     /// Closes in the simulated world: the descriptor a shared descriptor drops last.
     public var descriptorCloser: any DescriptorCloser { closer }
@@ -113,6 +126,10 @@ public final class SimDriver: Driver {
         if table.isFull {
             record(.push, name: op.name, value: -Int64(EBUSY), detail: "table full")
             return .ready(Completion(key: .immediate, op: op, result: .failure(.code(EBUSY))))
+        }
+        if case .asyncify = op, let poolLimit, blockingInFlight >= poolLimit {
+            record(.push, name: op.name, value: -1, detail: "pool busy")
+            return .ready(Completion(key: .immediate, op: op, result: .failure(.poolBusy)))
         }
         let shape = SimOpShape(op)
         var slots: [SimOpenFile?] = []
@@ -136,6 +153,7 @@ public final class SimDriver: Driver {
         let key = table.insert(op, extra: pending)
         record(.push, key: key, name: op.name, value: Int64(pending.sequence), detail: pending.files.map { "file#\($0.id)" }.joined(separator: ","))
         if case .close(let fd) = op {
+            if closeRequiresQuiescence { checkQuiescentClose(fd, closing: key) }
             closeDescriptor(fd)
             finish(key, .success(0))
             return .pending(key)
@@ -185,7 +203,12 @@ public final class SimDriver: Driver {
                 return 0
             }
             guard let next = agenda.nextTime else {
-                if let deadline { advance(to: deadline) } else { record(.wake, name: "idle", detail: "nothing scheduled") }
+                if let deadline {
+                    advance(to: deadline)
+                } else {
+                    record(.wake, name: "idle", detail: "nothing scheduled")
+                    onIdle?()
+                }
                 return 0
             }
             if let deadline, next > deadline {
@@ -201,12 +224,13 @@ public final class SimDriver: Driver {
     public func shutdown() {
         guard !isShutDown else { return }
         staged.removeAll()
-        for key in table.keys {
+        for key in liveKeys {
             finish(key, .failure(.code(ECANCELED)))
         }
         let dropped = ready
         ready.removeAll()
         for item in dropped {
+            _ = table.complete(item.placeholder)
             ownersOutstanding -= SimOpShape(item.completion.op).ownerCount
             stats.delivered += 1
             record(.deliver, key: item.completion.key, name: item.completion.op.name, value: Self.code(item.completion.result), detail: "dropped by shutdown")
@@ -238,6 +262,12 @@ public final class SimDriver: Driver {
         guard let x = SimAddress(a), let y = SimAddress(b) else { preconditionFailure("SimDriver.heal: bad address") }
         network.heal(x.ip, y.ip)
         record(.network, name: "heal", detail: "\(x.ip)<->\(y.ip)")
+    }
+
+    /// Records a violation found outside the driver (by the runtime's checks
+    /// or a scenario), so it fails the run like the driver's own.
+    public func reportViolation(_ rule: SimViolation.Rule, _ message: String) {
+        violate(rule, message)
     }
 
     /// Opens a pipe, like `pipe2(2)`: returns the read end and the write end.
@@ -336,4 +366,6 @@ final class SimPendingOp {
 struct SimReady {
     var completion: Completion
     let channel: SimChannel?
+    /// Holds the completion's key index in the table until delivery.
+    let placeholder: OpKey
 }

@@ -14,6 +14,16 @@ public struct SimViolation: Sendable, Hashable, CustomStringConvertible {
         case bufferNotReturned = "buffer not returned"
         /// A descriptor was still open at the end of the run.
         case descriptorLeaked = "fd left open"
+        /// A close was pushed for a descriptor while ops pushed on it were still
+        /// in flight (checked with ``SimDriver/closeRequiresQuiescence``): Linux
+        /// allows it, the runtime's shared descriptors must never do it.
+        case closeWithOpsInFlight = "close with ops in flight"
+        /// Every task waits and nothing is scheduled: the run can never finish.
+        case deadlock = "deadlock"
+        /// A check of the runtime or of the scenario itself failed.
+        case runtimeCheck = "runtime check"
+        /// The scenario's own assertion failed.
+        case scenario = "scenario assertion"
     }
 
     /// Which rule was broken.

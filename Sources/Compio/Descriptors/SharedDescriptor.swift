@@ -96,6 +96,7 @@ public final class SharedDescriptor: Sendable, CustomStringConvertible {
     public func close(on runtime: Runtime) async throws(IOError) {
         let action = state.withLock { $0.lifecycle.close() }
         if action == .closeNow { await issueClose(on: runtime) }
+        if action == .wait, runtime._testingFaults.contains(.closeBeforeInFlightOpsFinish) { await runtime.testingCloseEarly(self) }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, IOError>, Never>) in
             let done: Result<Void, IOError>? = state.withLock { s in
                 if let result = s.result { return result }
@@ -110,7 +111,9 @@ public final class SharedDescriptor: Sendable, CustomStringConvertible {
     /// Issues the one close and hands its result to every waiter.
     private func issueClose(on runtime: Runtime) async {
         assert(state.withLock { $0.lifecycle.isClosed && $0.result == nil }, "SharedDescriptor: close issued twice")
-        let completion = await runtime.submitUncancellable(.close(fd: raw))
+        let completion =
+            runtime.testingWasClosedEarly(self)
+            ? Completion(key: .immediate, op: .nop, result: .success(0)) : await runtime.submitUncancellable(.close(fd: raw))
         let result: Result<Void, IOError> = completion.result.map { _ in () }
         let waiters = state.withLock { s in
             s.result = result

@@ -94,6 +94,7 @@ extension Runtime {
         do {
             try driver.poll(timeout: timeout) { completion in
                 let waiter = core.pointee.waiters.complete(completion.key)
+                if core.pointee.testing != nil, !testingMayResume(completion.key) { return }
                 waiter.resume(returning: completion)
             }
         } catch {
@@ -122,6 +123,7 @@ extension Runtime {
                 break
             case .issueDriverCancel(let key):
                 driver.cancel(key)
+                if core.pointee.testing != nil { testingResumeOnCancel(token, key: key) }
             case .completeQueued(let op, let waiter):
                 waiter.resume(returning: Completion(key: .immediate, op: op, result: .failure(.errno(.canceled))))
             case .wakeSleeper(let waiter):

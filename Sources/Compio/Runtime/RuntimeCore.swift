@@ -31,4 +31,6 @@ struct RuntimeCore {
     var draining = false
     /// ``Runtime/shutdown()`` finished: new ops fail with ``IOError/shutdown``.
     var isShutDown = false
+    /// Self-checks and injected bugs for tests; `nil` outside them.
+    var testing: RuntimeTesting?
 }

@@ -223,6 +223,13 @@ struct WaiterTable<OpWaiter, TimerWaiter> {
         return waiter
     }
 
+    /// The waiter of an op in the driver, left in place (for the runtime's
+    /// test-only fault injection).
+    func pendingWaiter(_ token: WaiterToken) -> OpWaiter? {
+        guard let i = live(token), case .pending(_, let waiter, _) = slots[i].state else { return nil }
+        return waiter
+    }
+
     /// Tokens of every op in the driver whose cancel was not issued yet, and
     /// of every queued op and timer: what shutdown must cancel.
     var cancellableTokens: [WaiterToken] {

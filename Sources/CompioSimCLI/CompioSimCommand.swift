@@ -1,0 +1,44 @@
+import ArgumentParser
+import CompioScenarios
+import CompioSim
+import Glibc
+
+/// `compio-sim`: runs the shared scenarios under CompioSim.
+@main
+struct CompioSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compio-sim",
+        abstract: "Run Compio's scenarios on the deterministic simulator.",
+        subcommands: [RunCommand.self, ReplayCommand.self, ListCommand.self])
+}
+
+/// How faults are chosen for a run.
+enum FaultMode: String, ExpressibleByArgument, CaseIterable {
+    case none
+    case swarm
+    case mixed
+
+    func plan(seed: UInt64) -> FaultPlan {
+        switch self {
+        case .none: .none
+        case .swarm: .swarm(seed: seed)
+        case .mixed: SimScenarioRunner.sweepFaults(seed: seed)
+        }
+    }
+}
+
+/// Resolves `all` or a scenario name.
+func scenarios(named name: String) throws -> [Scenario] {
+    if name == "all" { return Scenario.all }
+    guard let scenario = Scenario.named(name) else {
+        throw ValidationError("unknown scenario \(name); one of: all, \(Scenario.all.map(\.name).joined(separator: ", "))")
+    }
+    return [scenario]
+}
+
+/// Wall-clock seconds since an arbitrary start (for rates only; never inside a simulated run).
+func wallSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
