@@ -42,3 +42,61 @@ import Testing
         }
     }
 }
+
+/// Dispatcher: worker threads with a runtime each, one shared thread pool.
+@Suite struct DispatcherTests {
+    @Test(arguments: TestDrivers.choices)
+    func aThousandJobsOnFourWorkersAllComeBack(choice: DriverBuilder.Choice) async throws {
+        let before = OpenDescriptors.count()
+        let (results, threads, callerThreads) = try await dispatchThousand(choice)
+        #expect(results == Array(0..<1000).map { $0 * 2 })
+        #expect(threads.count == 4)
+        #expect(threads.isDisjoint(with: callerThreads))
+        #expect(OpenDescriptors.count() == before)
+    }
+
+    @Test(arguments: TestDrivers.choices)
+    func dispatchAfterShutdownFailsWithShutdown(choice: DriverBuilder.Choice) async throws {
+        let dispatcher = try Dispatcher(workers: 2, builder: RuntimeBuilder(choice: choice))
+        #expect(try await dispatcher.dispatch { 5 } == 5)
+        dispatcher.shutdown()
+        dispatcher.join()
+        await #expect(throws: IOError.shutdown) {
+            try await dispatcher.dispatch { 6 }
+        }
+    }
+
+    @Test func zeroWorkersIsRejected() {
+        #expect(throws: IOError.self) { _ = try Dispatcher(workers: 0) }
+    }
+
+    /// Dispatches 1,000 jobs from a runtime of the caller's own and returns
+    /// each job's value, the threads jobs ran on and the caller's thread, after
+    /// joining the dispatcher.
+    private func dispatchThousand(_ choice: DriverBuilder.Choice) async throws -> ([Int], Set<Int32>, Set<Int32>) {
+        let dispatcher = try Dispatcher(workers: 4, builder: RuntimeBuilder(choice: choice))
+        let (results, threads, caller) = try await RuntimeHarness.run(choice) { _ in
+            try await withThrowingTaskGroup(of: (Int, Int, Int32, Bool).self) { group in
+                for i in 0..<1000 {
+                    group.addTask {
+                        try await dispatcher.dispatch {
+                            // A real op on the worker's runtime, so its driver is exercised.
+                            _ = await Runtime.current!.submit(.nop)
+                            return (i, i * 2, RuntimeHarness.threadID, Runtime.current != nil)
+                        }
+                    }
+                }
+                var results = Array(repeating: -1, count: 1000)
+                var threads: Set<Int32> = []
+                for try await (i, value, thread, onRuntime) in group {
+                    #expect(onRuntime)
+                    results[i] = value
+                    threads.insert(thread)
+                }
+                return (results, threads, Set([RuntimeHarness.threadID]))
+            }
+        }
+        dispatcher.join()
+        return (results, threads, caller)
+    }
+}
