@@ -66,6 +66,22 @@ import Testing
         }
     }
 
+    @Test(arguments: TestDrivers.choices)
+    func everyWorkerRunsBlockingWorkOnTheSharedPool(choice: DriverBuilder.Choice) async throws {
+        let dispatcher = try Dispatcher(workers: 2, builder: RuntimeBuilder(choice: choice))
+        defer { dispatcher.join() }
+        var poolThreads: Set<Int32> = []
+        for _ in 0..<4 {
+            let thread = try await dispatcher.dispatch {
+                try await Runtime.current!.spawnBlocking { RuntimeHarness.threadID }
+            }
+            poolThreads.insert(thread)
+        }
+        // Both workers' blocking work landed on the dispatcher's one pool.
+        #expect(dispatcher.threadPool.threadCount >= 1)
+        #expect(dispatcher.threadPool.threadCount >= poolThreads.count)
+    }
+
     @Test func zeroWorkersIsRejected() {
         #expect(throws: IOError.self) { _ = try Dispatcher(workers: 0) }
     }
