@@ -64,6 +64,30 @@ import Testing
         #expect(currentHandler(SIGUSR2) == actionBefore)
     }
 
+    @Test(arguments: TestDrivers.choices)
+    func ctrlCReturnsOnSigintAndRestoresTheDefault(choice: DriverBuilder.Choice) async throws {
+        let defaultAction = currentHandler(SIGINT)
+        let (handled, restored) = try await RuntimeHarness.run(choice) { runtime in
+            unblockInThisThread(SIGINT)
+            let waiter = runtime.spawn { () throws -> Bool in
+                try await Signal.ctrlC()
+                return true
+            }
+            // The waiter has installed its handler once it is parked in its read.
+            let installed = await runtime.waitUntil { currentHandler(SIGINT) != defaultAction }
+            // Raise only with the handler in place: the default would end the test process.
+            guard installed else {
+                waiter.cancel()
+                return (false, false)
+            }
+            _ = raise(SIGINT)
+            let handled = try await waiter.value
+            return (handled, currentHandler(SIGINT) == defaultAction)
+        }
+        #expect(handled)
+        #expect(restored)
+    }
+
     @Test func uncatchableSignalsAreRejected() {
         for signo in [SIGKILL, SIGSTOP, 0, -1, 65] {
             #expect(throws: IOError.self) { _ = try Signal.stream(signo) }
