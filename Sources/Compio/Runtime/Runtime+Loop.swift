@@ -190,6 +190,7 @@ extension Runtime {
         preconditionOnRuntimeThread("shutdown")
         precondition(!core.pointee.running, "Runtime: shutdown inside blockOn")
         guard !core.pointee.isShutDown else { return }
+        shutDownForRemote.store(true, ordering: .releasing)
         drain()
         core.pointee.isShutDown = true
         driver.shutdown()

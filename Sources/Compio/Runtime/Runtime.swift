@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// A single-threaded, completion-based async runtime: one ``Driver``, one
 /// thread, many tasks.
@@ -32,6 +33,9 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     let core: UnsafeMutablePointer<RuntimeCore>
     let remote = RemoteInbox()
     let tasks = TaskRegistry()
+    /// Set by ``shutdown()`` before it drains; the one piece of shutdown state
+    /// other threads may read (``run(_:)`` refuses work once it is set).
+    let shutDownForRemote = Atomic<Bool>(false)
     /// Most ops the runtime keeps in the driver at once; more wait in the runtime.
     let maxInFlight: Int
     private let owner: pthread_t
