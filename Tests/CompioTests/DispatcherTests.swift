@@ -28,7 +28,7 @@ import Testing
         let before = OpenDescriptors.count()
         try await runOnShutDownRuntime(choice)
         // The runtime is gone now: its notifier closed with it.
-        #expect(OpenDescriptors.count() == before)
+        #expect(OpenDescriptors.settledCount(expecting: before) == before)
     }
 
     private func runOnShutDownRuntime(_ choice: DriverBuilder.Choice) async throws {

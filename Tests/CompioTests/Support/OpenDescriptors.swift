@@ -20,3 +20,20 @@ enum OpenDescriptors {
     /// Whether `fd` is open.
     static func isOpen(_ fd: Int32) -> Bool { fcntl(fd, F_GETFD) != -1 }
 }
+
+extension OpenDescriptors {
+    /// The count once it is back to `expected`, or after `timeout`, whichever
+    /// comes first. Objects released on other threads (a runtime dropped by its
+    /// own thread, a pool thread letting go of a finished job) may close their
+    /// descriptors a moment after the test's last await; a real leak never
+    /// comes back.
+    static func settledCount(expecting expected: Int, timeout: Duration = .seconds(1)) -> Int {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var now = count()
+        while now != expected && ContinuousClock.now < deadline {
+            usleep(1_000)
+            now = count()
+        }
+        return now
+    }
+}
