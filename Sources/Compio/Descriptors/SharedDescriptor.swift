@@ -57,22 +57,22 @@ public final class SharedDescriptor: Sendable, CustomStringConvertible {
     /// After ``close()`` started, the op is not issued: it comes back at once
     /// with ``IOError/closed`` (and its buffers).
     public func submit(on runtime: Runtime, _ makeOp: (Int32) -> Op) async -> Completion {
-        let op = makeOp(raw)
-        guard state.withLock({ $0.lifecycle.acquire() }) else {
-            return Completion(key: .immediate, op: op, result: .failure(.closed))
-        }
-        let completion = await runtime.submit(op)
-        await release(on: runtime)
-        return completion
+        await holdingUse(on: runtime, makeOp(raw)) { await runtime.submit($0) }
     }
 
     /// Like ``submit(on:_:)`` for ops that must not be cancelled half-way.
     public func submitUncancellable(on runtime: Runtime, _ makeOp: (Int32) -> Op) async -> Completion {
-        let op = makeOp(raw)
+        await holdingUse(on: runtime, makeOp(raw)) { await runtime.submitUncancellable($0) }
+    }
+
+    /// The use protocol around one op: refuse it once closing, otherwise hold a
+    /// use while `run` takes it through the runtime, then release (which may
+    /// issue the pending close).
+    private func holdingUse(on runtime: Runtime, _ op: Op, _ run: (Op) async -> Completion) async -> Completion {
         guard state.withLock({ $0.lifecycle.acquire() }) else {
             return Completion(key: .immediate, op: op, result: .failure(.closed))
         }
-        let completion = await runtime.submitUncancellable(op)
+        let completion = await run(op)
         await release(on: runtime)
         return completion
     }
