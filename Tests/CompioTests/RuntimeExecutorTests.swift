@@ -24,6 +24,20 @@ private actor PinnedCounter {
     }
 
     var seenThreads: Set<Int32> { threads }
+
+    /// Submits NOPs to `other` from this actor, checking that the actor's code
+    /// stays on its own runtime's thread around each await.
+    func submitElsewhere(to other: Runtime, count: Int) async -> [Int] {
+        var results: [Int] = []
+        for _ in 0..<count {
+            preconditionIsolated()
+            let completion = await other.submit(.nop)
+            preconditionIsolated()
+            precondition(runtime.isOnRuntimeThread && !other.isOnRuntimeThread, "actor left its runtime's thread")
+            results.append((try? completion.result.get()) ?? -1)
+        }
+        return results
+    }
 }
 
 /// Executors: pinned actors, jobs enqueued from other threads.
@@ -71,6 +85,26 @@ private actor PinnedCounter {
             }.value
         }
         #expect(result == 0 && slept)
+    }
+
+    /// `submit` runs where its caller runs (`nonisolated(nonsending)`); called
+    /// from an actor that lives on another runtime's thread, it must still hop
+    /// to its own runtime, not run (or recurse) on the caller's.
+    @Test(arguments: TestDrivers.choices)
+    func opsSubmittedFromAnActorOnAnotherRuntimeHopToTheirRuntime(choice: DriverBuilder.Choice) async throws {
+        let dispatcher = try Dispatcher(workers: 1, builder: RuntimeBuilder(choice: choice))
+        defer { dispatcher.join() }
+        let (results, runtimeThread, workerThread) = try await RuntimeHarness.run(choice) { runtime in
+            let workerThread = try await dispatcher.dispatch { RuntimeHarness.threadID }
+            let results = try await dispatcher.dispatch { () async -> [Int] in
+                // Pinned to the worker's runtime; it submits to the test's runtime.
+                let counter = PinnedCounter(runtime: Runtime.current!)
+                return await counter.submitElsewhere(to: runtime, count: 20)
+            }
+            return (results, RuntimeHarness.threadID, workerThread)
+        }
+        #expect(results == Array(repeating: 0, count: 20))
+        #expect(runtimeThread != workerThread)
     }
 
     @Test(arguments: TestDrivers.choices)

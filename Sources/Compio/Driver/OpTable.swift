@@ -96,16 +96,18 @@ public struct OpTable<Extra> {
         return slots[i].lifecycle.requestCancel()
     }
 
-    /// Completes the op named by `key` and frees its slot, returning the op and
-    /// the driver's data. `nil` if `key` is stale.
+    /// Completes the op named by `key` and frees its slot, returning the op,
+    /// the driver's data, and the lifecycle as it was when the completion came
+    /// (so a driver can tell an op cancelled before submission). `nil` if `key`
+    /// is stale.
     ///
     /// Exactly once: completing the same key twice finds the slot's generation
     /// moved on and returns `nil`, and a lifecycle that already completed traps.
     public mutating func complete(_ key: OpKey) -> (op: Op, extra: Extra?, lifecycle: OpLifecycle)? {
         guard let i = slotIndex(key) else { return nil }
+        let lifecycle = slots[i].lifecycle
         slots[i].lifecycle.complete()
         slots[i].lifecycle.take()
-        let lifecycle = slots[i].lifecycle
         let op = slots[i].op.take()!
         let extra = slots[i].extra.take()
         slots[i].generation &+= 1

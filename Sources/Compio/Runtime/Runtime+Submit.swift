@@ -27,10 +27,12 @@ extension Runtime {
     /// An awaited op costs no heap allocation once the runtime's tables have
     /// grown: the continuation lives in the task's frame and the waiter in a
     /// reused slot. Called off the runtime's thread, it hops there first.
-    public func submit(_ op: Op) async -> Completion {
-        guard isOnRuntimeThread else {
-            return await withTaskExecutorPreference(self) { await self.submit(op) }
-        }
+    ///
+    /// `nonisolated(nonsending)`: on the runtime's thread it runs where its
+    /// caller runs, with no executor hop on the way in or out (each hop costs
+    /// the task's status-record lock, a sixth of an awaited op).
+    nonisolated(nonsending) public func submit(_ op: Op) async -> Completion {
+        guard isOnRuntimeThread else { return await submitFromElsewhere(op, cancellable: true) }
         let token = core.pointee.waiters.reserve()
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
@@ -45,13 +47,23 @@ extension Runtime {
     /// the op: for work that must finish once started (``spawnBlocking(_:)``)
     /// and for ops too short to be worth a cancellation handler. Shutdown still
     /// cancels it.
-    public func submitUncancellable(_ op: Op) async -> Completion {
-        guard isOnRuntimeThread else {
-            return await withTaskExecutorPreference(self) { await self.submitUncancellable(op) }
-        }
+    nonisolated(nonsending) public func submitUncancellable(_ op: Op) async -> Completion {
+        guard isOnRuntimeThread else { return await submitFromElsewhere(op, cancellable: false) }
         let token = core.pointee.waiters.reserve()
         return await withUnsafeContinuation { continuation in
             start(op, token: token, waiter: continuation)
+        }
+    }
+
+    /// The way in from another thread or actor. A plain `nonisolated` async
+    /// function leaves the caller's actor, so the executor preference takes
+    /// the task to the runtime's thread; a `nonisolated(nonsending)` one would
+    /// stay on the caller's actor and never get there.
+    @concurrent
+    private func submitFromElsewhere(_ op: Op, cancellable: Bool) async -> Completion {
+        await withTaskExecutorPreference(self) {
+            precondition(isOnRuntimeThread, "Runtime: the executor preference did not reach the runtime's thread")
+            return cancellable ? await submit(op) : await submitUncancellable(op)
         }
     }
 

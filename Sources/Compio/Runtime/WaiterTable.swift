@@ -19,8 +19,10 @@ struct WaiterTable<OpWaiter, TimerWaiter> {
         case free
         /// Allocated; the op is about to be pushed (or the timer armed).
         case reserved(cancelRequested: Bool)
-        /// Waiting in the runtime for room in the driver.
-        case queued(Op, OpWaiter)
+        /// Waiting in the runtime for room in the driver (the op is in
+        /// ``queuedOps``, which keeps this enum free of references: copying a
+        /// slot on the hot path is then a plain memory copy).
+        case queued(OpWaiter)
         /// In the driver under `key`.
         case pending(OpKey, OpWaiter, cancelIssued: Bool)
         /// A timer in the runtime's ``TimerQueue``.
@@ -54,6 +56,8 @@ struct WaiterTable<OpWaiter, TimerWaiter> {
     private var freeList: [UInt32] = []
     /// Driver key index → slot index + 1 (0: none), for completions.
     private var byKey: [UInt32] = []
+    /// The ops of queued slots, by slot index.
+    private var queuedOps: [UInt32: Op] = [:]
     /// Tokens of queued ops, oldest first; cancelled ones are skipped lazily.
     private var backlog: [WaiterToken] = []
     private var backlogHead = 0
@@ -133,7 +137,8 @@ struct WaiterTable<OpWaiter, TimerWaiter> {
     mutating func markQueued(_ token: WaiterToken, op: Op, waiter: OpWaiter) {
         let (i, cancelled) = reservedIndex(token, "markQueued")
         precondition(!cancelled, "WaiterTable: queueing \(token) after its cancel was recorded")
-        slots[i].state = .queued(op, waiter)
+        slots[i].state = .queued(waiter)
+        queuedOps[UInt32(i)] = op
         backlog.append(token)
         queuedCount += 1
     }
@@ -164,7 +169,8 @@ struct WaiterTable<OpWaiter, TimerWaiter> {
         case .reserved:
             slots[i].state = .reserved(cancelRequested: true)
             return .recorded
-        case .queued(let op, let waiter):
+        case .queued(let waiter):
+            let op = takeQueuedOp(i)
             free(i)
             queuedCount -= 1
             return .completeQueued(op, waiter)
@@ -205,12 +211,19 @@ struct WaiterTable<OpWaiter, TimerWaiter> {
                 backlog.removeAll(keepingCapacity: true)
                 backlogHead = 0
             }
-            guard let i = live(token), case .queued(let op, let waiter) = slots[i].state else { continue }
+            guard let i = live(token), case .queued(let waiter) = slots[i].state else { continue }
             slots[i].state = .reserved(cancelRequested: false)
             queuedCount -= 1
-            return (token, op, waiter)
+            return (token, takeQueuedOp(i), waiter)
         }
         return nil
+    }
+
+    private mutating func takeQueuedOp(_ i: Int) -> Op {
+        guard let op = queuedOps.removeValue(forKey: UInt32(i)) else {
+            preconditionFailure("WaiterTable: queued slot \(i) has no op")
+        }
+        return op
     }
 
     /// `sleeping → free` for a timer that fired, returning its waiter.

@@ -21,6 +21,11 @@ public final class PoolBridge: Sendable {
     private let notifier: any DriverNotifier
     private let finished = Mutex<[Finished]>([])
     private let running = Atomic<Int>(0)
+    /// The length of `finished`, changed under its lock, so that the driver's
+    /// every poll can look without taking the lock.
+    private let finishedCount = Atomic<Int>(0)
+    /// The array `finished` swaps with; only the driver's thread touches it.
+    nonisolated(unsafe) private var spare: [Finished] = []
 
     /// A bridge posting to `notifier`'s driver.
     public init(pool: ThreadPool, notifier: any DriverNotifier) {
@@ -46,7 +51,10 @@ public final class PoolBridge: Sendable {
             // thread: a new descriptor must close as soon as the driver's caller
             // drops the completion, not when this job is released.
             var result: Finished? = Self.run(key: key, op: op, ticket: ticket, execute: execute)
-            finished.withLock { $0.append(result.take()!) }
+            finished.withLock {
+                $0.append(result.take()!)
+                finishedCount.add(1, ordering: .releasing)
+            }
             notifier.notify()
         }
         if !accepted {
@@ -67,19 +75,24 @@ public final class PoolBridge: Sendable {
     /// Hands every finished op to `body`. Call from the driver's thread.
     @discardableResult
     public func drain(_ body: (Finished) -> Void) -> Int {
-        let batch = finished.withLock { list -> [Finished] in
-            if list.isEmpty { return [] }
-            let taken = list
-            list.removeAll(keepingCapacity: true)
-            return taken
+        guard hasFinished else { return 0 }
+        // The two arrays trade places, so neither side reallocates once grown.
+        var batch: [Finished] = []
+        swap(&batch, &spare)
+        finished.withLock {
+            swap(&$0, &batch)
+            finishedCount.store(0, ordering: .relaxed)
         }
-        if !batch.isEmpty { running.subtract(batch.count, ordering: .acquiringAndReleasing) }
+        let count = batch.count
+        if count > 0 { running.subtract(count, ordering: .acquiringAndReleasing) }
         for item in batch { body(item) }
-        return batch.count
+        batch.removeAll(keepingCapacity: true)
+        swap(&batch, &spare)
+        return count
     }
 
     /// Whether finished ops are waiting for ``drain(_:)``.
-    public var hasFinished: Bool { finished.withLock { !$0.isEmpty } }
+    public var hasFinished: Bool { finishedCount.load(ordering: .acquiring) > 0 }
 }
 
 extension PoolBridge {

@@ -32,14 +32,17 @@ public final class EpollDriver {
 
     private let epollFD: Int32
     private let eventNotifier: EventNotifier
+    // The mutable state below is touched by the driver's one thread only, and
+    // never reentrantly, so dynamic exclusivity checks would only cost (see
+    // IoUringDriver).
     // A `var` only so that shutdown can ask `isKnownUniquelyReferenced`.
-    private var bridge: PoolBridge
+    @exclusivity(unchecked) private var bridge: PoolBridge
     private let events: UnsafeMutablePointer<epoll_event>
-    private var table: OpTable<EpollOpState>
-    private var interests: [Int32: EpollInterest] = [:]
-    private var ready = EpollFifo<EpollFinished>()
-    private var attemptsThisTurn: [Int32: Int] = [:]
-    private var isShutDown = false
+    @exclusivity(unchecked) private var table: OpTable<EpollOpState>
+    @exclusivity(unchecked) private var interests: [Int32: EpollInterest] = [:]
+    @exclusivity(unchecked) private var ready = EpollFifo<EpollFinished>()
+    @exclusivity(unchecked) private var attemptsThisTurn: [Int32: Int] = [:]
+    @exclusivity(unchecked) private var isShutDown = false
 
     /// Creates the epoll instance and registers the notifier's eventfd in it.
     public init(builder: DriverBuilder) throws(IOError) {
