@@ -59,6 +59,8 @@ extension Scenario {
             }
         }
         // Yields, not a sleep: the readers never idle (see shared-close).
-        for _ in 0..<random.int(0...40) { await Task.yield() }
+        // At least one yield: the spawned tasks start their first ops before
+        // the body returns (with none, they would be cancelled before starting).
+        for _ in 0..<random.int(1...40) { await Task.yield() }
     }
 }
