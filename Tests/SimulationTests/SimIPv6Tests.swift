@@ -1,18 +1,11 @@
 import CLinux
 import Compio
-import CompioScenarios
 import CompioSim
 import Glibc
 import Testing
 
 /// IPv6 in the simulated network.
 @Suite struct SimIPv6Tests {
-    /// The kernel's IPv6 behaviour (`NetConformanceTests` runs the same scenario there).
-    @Test(arguments: SimSeeds.seeds(defaultCount: 32))
-    func ipv6SocketsBehaveAsOnLinux(seed: UInt64) async throws {
-        try await expectConformance(.ipv6Sockets, seed: seed)
-    }
-
     /// Hosts are reachable at their IPv6 addresses too, and a sockaddr_in6 comes back as the kernel writes it.
     @Test(arguments: SimSeeds.seeds(defaultCount: 16))
     func ipv6BetweenTwoHosts(seed: UInt64) throws {
