@@ -4,5 +4,5 @@ extension Scenario {
     /// assertions run on the kernel drivers (CompioTests' `NetConformanceTests`)
     /// and under CompioSim (SimulationTests), without faults. Not in ``all``:
     /// their assertions are exact, so a fault plan would break them.
-    public static let conformance: [Scenario] = [.ipv6Sockets, .unixSockets]
+    public static let conformance: [Scenario] = [.ipv6Sockets, .unixSockets, .passedDescriptors]
 }
