@@ -64,7 +64,7 @@ extension SimDriver {
     /// Installs what fits of `rights` in the receiver's control buffer, as
     /// `scm_detach_fds` does, closes the rest, and sets `msg_controllen` and
     /// `MSG_CTRUNC`. Returns the `msg_flags` bits to add.
-    func deliver(_ rights: [SimOpenFile], into message: MessageBuffer, key: OpKey) -> Int32 {
+    func installPassedDescriptors(_ rights: [SimOpenFile], into message: MessageBuffer, key: OpKey) -> Int32 {
         let room = message.header.pointee.msg_control == nil ? 0 : message.header.pointee.msg_controllen
         message.header.pointee.msg_controllen = 0
         guard !rights.isEmpty else { return 0 }

@@ -138,7 +138,7 @@ extension SimDriver {
                 // Only SCM_RIGHTS is simulated (see SimDriver+ControlData.swift):
                 // other control data, as IP sockets' would carry, is dropped with
                 // msg_controllen 0.
-                let flags = deliver(received.rights, into: message, key: key)
+                let flags = installPassedDescriptors(received.rights, into: message, key: key)
                 message.header.pointee.msg_flags = (received.truncated ? CLINUX_MSG_TRUNC : 0) | flags
                 return received.outcome
             }

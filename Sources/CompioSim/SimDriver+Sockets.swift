@@ -141,7 +141,6 @@ extension SimDriver {
         connection.file = file
         let fd = descriptors.install(file)
         if let peer, let remote = connection.remote { remote.write(to: peer) }
-        if let peer, connection.remote == nil { SimAddress.unix(.unnamed).write(to: peer) }
         record(.descriptor, name: "accept", value: Int64(fd), detail: "file#\(file.id) from \(connection.remote.map { "\($0)" } ?? "?")")
         return .done(.success(Int(fd)), newDescriptor: fd)
     }

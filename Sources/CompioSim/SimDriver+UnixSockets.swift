@@ -7,9 +7,11 @@ import Glibc
 /// never partitioned), and datagrams delivered at once and in order, as the
 /// kernel queues them straight onto the receiver.
 ///
-/// Not simulated: `SOCK_SEQPACKET`, credentials (`SO_PASSCRED`,
+/// Not simulated: `SOCK_SEQPACKET`, `socketpair`, credentials (`SO_PASSCRED`;
 /// `SCM_CREDENTIALS` is accepted and dropped), file permissions on socket
-/// paths, and the receive queue limit of datagram sockets (senders never block).
+/// paths, socket buffer limits (stream sends and datagram sends never block,
+/// as for IP sockets here), and a connected datagram socket's filtering of
+/// datagrams from other senders.
 extension SimDriver {
     /// Linux's `/proc/sys/net/core/wmem_default`: the largest Unix datagram.
     static let unixDatagramLimit = 212_992
