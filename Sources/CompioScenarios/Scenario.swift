@@ -36,7 +36,7 @@ public struct Scenario: Sendable, CustomStringConvertible {
 
     /// Every scenario, in a fixed order.
     public static let all: [Scenario] = [
-        .files, .echo, .cancelStorm, .sharedClose, .timers, .shutdown, .poolExhaustion, .taskTrees,
+        .files, .echo, .cancelStorm, .sharedClose, .timers, .shutdown, .poolExhaustion, .taskTrees, .unixEcho,
     ]
 
     /// The scenario called `name`, if any.

@@ -40,7 +40,7 @@ extension SimDriver {
         case .pipeWriter:
             return .done(.failure(.code(EBADF)))
         case .socket(let socket):
-            return receive(into: buffers, on: socket, context).outcome
+            return receiveDroppingRights(into: buffers, on: socket, context).outcome
         }
     }
 
@@ -83,7 +83,7 @@ extension SimDriver {
             wake(pipe.readEnd)
             return .done(.success(n))
         case .socket(let socket):
-            return send(buffers, on: socket, to: nil, context)
+            return sendWithoutRights(buffers, on: socket, to: nil, context)
         }
     }
 

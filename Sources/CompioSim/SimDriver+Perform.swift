@@ -80,10 +80,14 @@ extension SimDriver {
         case .socketAddress(_, let into, let peer):
             return withSocket(file!) { socket in
                 if peer {
-                    guard socket.state == .connected, let remote = socket.remote else { return .done(.failure(.code(ENOTCONN))) }
+                    guard socket.state == .connected || socket.transport == .datagram, let remote = socket.remote else {
+                        return .done(.failure(.code(ENOTCONN)))
+                    }
                     remote.write(to: into)
                 } else {
-                    (socket.local ?? SimAddress(ip: 0, port: 0)).write(to: into)
+                    // Unbound: the wildcard address of the family, or an unnamed Unix socket.
+                    let unbound: SimAddress = socket.isUnix ? .unix(.unnamed) : socket.domain == AF_INET6 ? .ipv6(SimAddress.ipv6Any, port: 0) : .ipv4(SimAddress.any, port: 0)
+                    (socket.local ?? unbound).write(to: into)
                 }
                 return .done(.success(0))
             }
@@ -94,34 +98,49 @@ extension SimDriver {
         case .connect(_, let address):
             return withSocket(file!) { connect($0, to: address, context) }
         case .send(_, let buffer, _):
-            return withSocket(file!) { send([buffer], on: $0, to: nil, context) }
+            return withSocket(file!) { sendWithoutRights([buffer], on: $0, to: nil, context) }
         case .recv(_, let buffer, _):
-            return withSocket(file!) { receive(into: [buffer], on: $0, context).outcome }
+            return withSocket(file!) { receiveDroppingRights(into: [buffer], on: $0, context).outcome }
         case .sendTo(_, let buffer, _, let address):
-            return withSocket(file!) { send([buffer], on: $0, to: address, context) }
+            return withSocket(file!) { sendWithoutRights([buffer], on: $0, to: address, context) }
         case .recvFrom(_, let buffer, _, let address):
             return withSocket(file!) { socket in
-                let (outcome, source, _) = receive(into: [buffer], on: socket, context)
-                if let source { source.write(to: address) } else if case .done(.success, _) = outcome { address.length.pointee = 0 }
-                return outcome
+                let received = receiveDroppingRights(into: [buffer], on: socket, context)
+                if let source = received.source {
+                    source.write(to: address)
+                } else if case .done(.success, _) = received.outcome {
+                    address.length.pointee = 0
+                }
+                return received.outcome
             }
         case .sendMessage(_, let message, _):
             let destination = message.header.pointee.msg_name == nil ? nil : message.address
-            return withSocket(file!) { send(message.buffers.buffers, on: $0, to: destination, context) }
+            return withSocket(file!) { socket in
+                var rights: [SimOpenFile]
+                switch passedDescriptors(in: message, on: socket) {
+                case .success(let files): rights = files
+                case .failure(let error): return .done(.failure(error))
+                }
+                let outcome = send(message.buffers.buffers, on: socket, to: destination, rights: &rights, context)
+                for file in rights { dropReference(file) }
+                return outcome
+            }
         case .recvMessage(_, let message, _):
             return withSocket(file!) { socket in
-                let (outcome, source, truncated) = receive(into: message.buffers.buffers, on: socket, context)
-                if case .done(.success, _) = outcome {
-                    if let source, let address = message.address {
-                        source.write(to: address)
-                        message.header.pointee.msg_namelen = address.length.pointee
-                    } else {
-                        message.header.pointee.msg_namelen = 0
-                    }
-                    message.header.pointee.msg_controllen = 0
-                    message.header.pointee.msg_flags = truncated ? CLINUX_MSG_TRUNC : 0
+                let received = receive(into: message.buffers.buffers, on: socket, context)
+                guard case .done(.success, _) = received.outcome else { return received.outcome }
+                if let source = received.source, let address = message.address {
+                    source.write(to: address)
+                    message.header.pointee.msg_namelen = address.length.pointee
+                } else {
+                    message.header.pointee.msg_namelen = 0
                 }
-                return outcome
+                // Only SCM_RIGHTS is simulated (see SimDriver+ControlData.swift):
+                // other control data, as IP sockets' would carry, is dropped with
+                // msg_controllen 0.
+                let flags = installPassedDescriptors(received.rights, into: message, key: key)
+                message.header.pointee.msg_flags = (received.truncated ? CLINUX_MSG_TRUNC : 0) | flags
+                return received.outcome
             }
         case .shutdown(_, let how):
             return withSocket(file!) { shutdown($0, how: how) }
@@ -222,6 +241,20 @@ extension SimDriver {
         guard let file else { return fileSystem.root }
         guard case .directory(let inode) = file.kind else { throw .code(ENOTDIR) }
         return inode
+    }
+
+    /// A send that passes no descriptors.
+    func sendWithoutRights(_ buffers: [OpBuffer], on socket: SimSocket, to destination: SocketAddressBuffer?, _ context: SimOpContext) -> SimOutcome {
+        var none: [SimOpenFile] = []
+        return send(buffers, on: socket, to: destination, rights: &none, context)
+    }
+
+    /// A receive without a control buffer: descriptors passed with the bytes
+    /// are closed, as Linux closes them (the caller could not see `MSG_CTRUNC`).
+    func receiveDroppingRights(into buffers: [OpBuffer], on socket: SimSocket, _ context: SimOpContext) -> Received {
+        let received = receive(into: buffers, on: socket, context)
+        for file in received.rights { dropReference(file) }
+        return received
     }
 
     func withSocket(_ file: SimOpenFile, _ body: (SimSocket) -> SimOutcome) -> SimOutcome {

@@ -82,14 +82,15 @@ public final class SimDriver: Driver {
 
     /// A simulated kernel for `seed`, with `faults` (none by default) and room
     /// for `capacity` ops in flight. Descriptors 0, 1 and 2 are open (console);
-    /// the network has one host, `10.0.0.1`, where unbound sockets live.
+    /// the network has one host, `10.0.0.1` (`fd00::10.0.0.1` in IPv6), where
+    /// unbound sockets live; Unix sockets live in the simulated file system.
     public init(seed: UInt64, faults: FaultPlan = .none, capacity: Int = 1024, keepsTraceEvents: Bool = true) {
         self.seed = seed
         self.faults = faults
         streams = SimStreams(seed: seed)
         trace = SimTrace(keepsEvents: keepsTraceEvents)
         table = OpTable(capacity: capacity)
-        network = SimNetwork(defaultHost: SimAddress("10.0.0.1")!.ip)
+        network = SimNetwork(defaultHost: 0x0A00_0001)
         closer.driver = self
         for _ in 0..<3 {
             _ = descriptors.install(makeFile(.console, readable: true, writable: true))
@@ -241,27 +242,34 @@ public final class SimDriver: Driver {
 
     // MARK: World access for tests and scenarios
 
-    /// Adds a host with address `ip` (`"10.0.0.2"`).
+    /// Adds a host with address `ip`: `"10.0.0.2"`, or its IPv6 address
+    /// `"fd00::10.0.0.2"` (every host has both; see ``SimAddress``).
     public func addHost(_ ip: String) {
-        guard let address = SimAddress(ip) else { preconditionFailure("SimDriver.addHost: bad address \(ip)") }
-        network.addHost(address.ip)
+        network.addHost(host(ip, "addHost"))
     }
 
-    /// Cuts the network between hosts `a` and `b` for `duration`: stream data is
-    /// held back (and retransmitted after), connects retry until ``connectTimeout``,
-    /// datagrams are lost.
+    /// Cuts the network between hosts `a` and `b` (either address of each) for
+    /// `duration`: stream data is held back (and retransmitted after), connects
+    /// retry until ``connectTimeout``, datagrams are lost.
     public func partition(_ a: String, _ b: String, for duration: Duration) {
-        guard let x = SimAddress(a), let y = SimAddress(b) else { preconditionFailure("SimDriver.partition: bad address") }
+        let (x, y) = (host(a, "partition"), host(b, "partition"))
         let until = now.advanced(by: duration).nanoseconds
-        network.partition(x.ip, y.ip, until: until)
-        record(.network, name: "partition", value: until, detail: "\(x.ip)<->\(y.ip)")
+        network.partition(x, y, until: until)
+        record(.network, name: "partition", value: until, detail: "\(x)<->\(y)")
     }
 
     /// Ends any partition between `a` and `b` now.
     public func heal(_ a: String, _ b: String) {
-        guard let x = SimAddress(a), let y = SimAddress(b) else { preconditionFailure("SimDriver.heal: bad address") }
-        network.heal(x.ip, y.ip)
-        record(.network, name: "heal", detail: "\(x.ip)<->\(y.ip)")
+        let (x, y) = (host(a, "heal"), host(b, "heal"))
+        network.heal(x, y)
+        record(.network, name: "heal", detail: "\(x)<->\(y)")
+    }
+
+    private func host(_ text: String, _ caller: String) -> UInt32 {
+        guard let address = SimAddress(text), let host = network.host(of: address) else {
+            preconditionFailure("SimDriver.\(caller): \(text) is not an IPv4 address or an IPv6 address in fd00::/96")
+        }
+        return host
     }
 
     /// Records a violation found outside the driver (by the runtime's checks

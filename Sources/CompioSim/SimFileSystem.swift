@@ -99,6 +99,8 @@ final class SimFileSystem {
             node = try lookup(from: start, path, followLast: !noFollow)
             if case .symlink = node.kind { throw .code(ELOOP) }
         }
+        // Opening a Unix socket's path fails on Linux (no `open` for sockets).
+        if case .socket = node.kind { throw .code(ENXIO) }
         if flags & O_DIRECTORY != 0 && !node.isDirectory { throw .code(ENOTDIR) }
         if node.isDirectory && access != O_RDONLY { throw .code(EISDIR) }
         if flags & O_TRUNC != 0 && node.isFile && access != O_RDONLY && !node.data.isEmpty {
@@ -179,6 +181,18 @@ final class SimFileSystem {
         node.links += 1
         node.changed = time
         directory.modified = time
+    }
+
+    /// Creates the socket inode a Unix `bind` makes at `path`; an existing
+    /// entry (even a dangling symlink) is `EADDRINUSE`, as `unix_bind_bsd` reports.
+    func makeSocket(from start: SimInode, _ path: String, permissions: UInt32, time: Int64) throws(IOError) -> SimInode {
+        let (directory, name) = try parent(from: start, path)
+        if directory.entries[name] != nil { throw .code(EADDRINUSE) }
+        let node = makeInode(.socket, permissions: permissions, time: time)
+        directory.entries[name] = node
+        directory.modified = time
+        directory.changed = time
+        return node
     }
 
     func symlink(target: String, from start: SimInode, _ path: String, time: Int64) throws(IOError) {

@@ -1,7 +1,7 @@
 import Compio
 import Glibc
 
-/// A file, directory or symbolic link of the simulated file system.
+/// A file, directory, symbolic link or Unix socket of the simulated file system.
 ///
 /// Lives as long as a directory entry or an open file refers to it, so an
 /// unlinked file stays readable and writable through the descriptors that had
@@ -11,6 +11,9 @@ final class SimInode {
         case file
         case directory
         case symlink(String)
+        /// What binding a Unix socket to a path creates; connecting finds the
+        /// socket through it (``SimNetwork/unixBindings``), opening fails.
+        case socket
     }
 
     let number: UInt64
@@ -48,6 +51,7 @@ final class SimInode {
         case .file: UInt32(S_IFREG) | permissions
         case .directory: UInt32(S_IFDIR) | permissions
         case .symlink: UInt32(S_IFLNK) | 0o777
+        case .socket: UInt32(S_IFSOCK) | permissions
         }
     }
 
@@ -57,6 +61,7 @@ final class SimInode {
         case .file: Int64(data.count)
         case .directory: 4096
         case .symlink(let target): Int64(target.utf8.count)
+        case .socket: 0
         }
     }
 }

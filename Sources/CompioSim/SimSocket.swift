@@ -1,15 +1,21 @@
 import Compio
+import Glibc
 
-/// A simulated socket: a TCP-like reliable byte stream or UDP-like datagrams.
+/// A simulated socket of one family (`AF_INET`, `AF_INET6`, `AF_UNIX`): a
+/// reliable byte stream (TCP-like, or a Unix stream) or datagrams.
 final class SimSocket {
     enum Transport { case stream, datagram }
     enum State { case idle, listening, connecting, connected }
 
+    let domain: Int32
     let transport: Transport
     var state: State = .idle
-    /// The host the socket lives on (set by bind, or by connect's implicit bind).
+    /// The address the socket is bound to (by bind, or by connect's implicit
+    /// bind for IP sockets; Unix sockets stay unnamed unless bound).
     var local: SimAddress?
     var remote: SimAddress?
+    /// The name a bound Unix socket is found by.
+    var unixKey: SimUnixKey?
     /// Whether the socket occupies its local address (accepted connections share the listener's).
     var holdsPort = false
     /// The open file that holds the socket; `nil` for an accepted connection not yet accepted.
@@ -20,6 +26,9 @@ final class SimSocket {
     // Listening.
     var backlog = 0
     var acceptQueue: [SimSocket] = []
+    /// Unix connects waiting for room in the accept queue (Linux blocks them;
+    /// TCP instead drops the SYN and retransmits).
+    var connectWaiters: [SimOpenFile] = []
 
     // Connecting: the handshake's outcome, picked up by the connect op.
     var connectStarted = false
@@ -30,6 +39,10 @@ final class SimSocket {
     /// Segments on their way to the peer, in order.
     var outbound: SimFlow?
     var received: [UInt8] = []
+    /// Descriptors passed with `SCM_RIGHTS` and the bytes of `received` they
+    /// came with (`at` counts from the first unread byte). They hold open-file
+    /// references until received or until the socket goes away.
+    var receivedRights: [(at: Int, count: Int, files: [SimOpenFile])] = []
     var receivedEnd = false
     var pendingError: IOError?
     var readShut = false
@@ -40,16 +53,30 @@ final class SimSocket {
     var options: [SimSocketOptionName: [UInt8]] = [:]
 
     // Datagrams.
-    var datagrams: [(from: SimAddress, data: [UInt8])] = []
+    var datagrams: [SimDatagram] = []
 
-    init(transport: Transport) { self.transport = transport }
+    var isUnix: Bool { domain == AF_UNIX }
+
+    init(domain: Int32, transport: Transport) {
+        self.domain = domain
+        self.transport = transport
+    }
+}
+
+/// A datagram waiting in a socket's receive queue.
+struct SimDatagram {
+    let from: SimAddress?
+    let data: [UInt8]
+    /// Descriptors passed with it (Unix sockets only).
+    let rights: [SimOpenFile]
 }
 
 /// One direction of a stream connection: segments in flight, delivered in
 /// order; a partition holds them back (retransmission), it never reorders them.
 final class SimFlow {
     enum Segment {
-        case data([UInt8])
+        /// Bytes, with the descriptors passed along (Unix streams only).
+        case data([UInt8], rights: [SimOpenFile])
         case end
         case reset
     }
