@@ -50,7 +50,10 @@ import Testing
         let world = ScenarioWorld(
             directory: directory, closer: KernelDescriptorCloser.shared, serverAddress: .loopback(port: 0),
             clientAddress: { _ in nil }, faults: false, timeUnit: .milliseconds(20), poolLimit: poolLimit,
-            blockingWork: { usleep(50_000) })
+            // Long enough that every job of a round is submitted before the
+            // first finishes, even with the runtime's thread descheduled for a
+            // while on a loaded machine (the pool scenario counts refusals).
+            blockingWork: { usleep(250_000) })
         let context = ScenarioContext(runtime: runtime, world: world, seed: seed)
         var failures: [String] = []
         do {
