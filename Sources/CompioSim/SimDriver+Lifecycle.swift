@@ -93,13 +93,19 @@ extension SimDriver {
         var batch: [SimReady] = []
         batch.reserveCapacity(size)
         for _ in 0..<size {
-            var eligible: [Int] = []
-            for i in ready.indices {
-                let channel = ready[i].channel
-                if channel == nil || !ready[..<i].contains(where: { $0.channel === channel }) { eligible.append(i) }
+            // The eligible completions (first of their channel), counted and
+            // then walked again to the drawn one: no array per pick.
+            let eligible = ready.indices.count { isFirstOfChannel($0) }
+            guard eligible > 0 else { break }
+            var skip = streams[.ordering].int(in: 0...eligible - 1)
+            var pick = 0
+            for i in ready.indices where isFirstOfChannel(i) {
+                if skip == 0 {
+                    pick = i
+                    break
+                }
+                skip -= 1
             }
-            guard !eligible.isEmpty else { break }
-            let pick = eligible[streams[.ordering].int(in: 0...eligible.count - 1)]
             let item = ready.remove(at: pick)
             _ = table.complete(item.placeholder)
             batch.append(item)
@@ -113,6 +119,13 @@ extension SimDriver {
             body(completion)
         }
         return batch.count
+    }
+
+    /// Whether `ready[i]` may be handed out now: no earlier ready completion is on its channel.
+    private func isFirstOfChannel(_ i: Int) -> Bool {
+        guard let channel = ready[i].channel else { return true }
+        for j in 0..<i where ready[j].channel === channel { return false }
+        return true
     }
 
     /// A cancel of a submitted op: the seed picks among the outcomes possible now.
