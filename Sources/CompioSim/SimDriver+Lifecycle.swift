@@ -12,18 +12,19 @@ enum SimOutcome {
 extension SimDriver {
     /// Hands the op to the simulated kernel: it becomes due after a seeded latency.
     func submit(_ key: OpKey) {
-        guard table.contains(key), table.submit(key), let pending = table.extra(key), let op = table.op(key) else { return }
-        var latency = baseLatency(of: op)
+        guard let pending = pending(key), table.submit(key) else { return }
+        let op = pending.op
+        var latency = streams[.latency].int64(in: pending.shape.speed.nanoseconds)
         if fault(faults.latencySpike, "latency spike", key: key, op: op) {
             latency += streams[.faults].int64(in: faults.latencySpikeNanoseconds)
         }
         pending.channel?.queue.append(key)
         record(.submit, key: key, name: op.name, value: latency)
-        schedule(after: latency) { [unowned self] in self.becomeDue(key) }
+        schedule(after: latency, .becomeDue(key))
     }
 
     func becomeDue(_ key: OpKey) {
-        guard let pending = table.extra(key) else { return }
+        guard let pending = pending(key) else { return }
         pending.isDue = true
         if let channel = pending.channel {
             run(channel)
@@ -34,14 +35,14 @@ extension SimDriver {
 
     /// Runs the head of `channel` while it is due and can make progress.
     func run(_ channel: SimChannel) {
-        while let head = channel.queue.first, let pending = table.extra(head), pending.isDue {
+        while let head = channel.queue.first, let pending = pending(head), pending.isDue {
             guard attempt(head) else { return }
             if channel.queue.first == head { channel.queue.removeFirst() }
         }
         // Drop keys that completed some other way (cancel) and were left at the head.
-        while let head = channel.queue.first, !table.contains(head) { channel.queue.removeFirst() }
-        if let head = channel.queue.first, table.extra(head)?.isDue == true {
-            schedule(after: 0) { [unowned self] in self.run(channel) }
+        while let head = channel.queue.first, pending(head) == nil { channel.queue.removeFirst() }
+        if let head = channel.queue.first, pending(head)?.isDue == true {
+            schedule(after: 0, .run(channel))
         }
     }
 
@@ -49,8 +50,8 @@ extension SimDriver {
     /// it may move (a cancel's partial progress).
     @discardableResult
     func attempt(_ key: OpKey, limit: Int? = nil) -> Bool {
-        guard let op = table.op(key), let pending = table.extra(key) else { return false }
-        switch perform(op, key: key, pending: pending, limit: limit) {
+        guard let pending = pending(key) else { return false }
+        switch perform(pending.op, key: key, pending: pending, limit: limit) {
         case .blocked:
             return false
         case .done(let result, let fd):
@@ -66,17 +67,22 @@ extension SimDriver {
             violate(.completedTwice, "key \(key) completed again or was never pushed")
             return
         }
+        inFlightOps[Int(key.index)] = nil
+        if case .asyncify = op { blockingInFlight -= 1 }
         var descriptor: OwnedDescriptor?
         if let fd = newDescriptor { descriptor = OwnedDescriptor(fd, closer: closer) }
-        record(.complete, key: key, name: op.name, value: Self.code(result), detail: newDescriptor.map { "new fd \($0)" } ?? "")
+        record(.complete, key: key, name: op.name, value: Self.code(result), detail: newDescriptor.map { .number("new fd ", Int64($0)) } ?? .none)
         // The key stays taken until the completion is delivered, as a CQE's
         // user data does on the kernel: a runtime maps keys to waiters and must
         // not see the index reused while the completion is still on its way.
         let placeholder = table.insert(.nop, extra: nil)
         precondition(placeholder.index == key.index, "SimDriver: the completed key's slot was not reused for its placeholder")
-        ready.append(SimReady(completion: Completion(key: key, op: op, result: result, descriptor: descriptor), channel: extra?.channel, placeholder: placeholder))
+        ready.append(
+            SimReady(
+                completion: Completion(key: key, op: op, result: result, descriptor: descriptor), channel: extra?.channel,
+                placeholder: placeholder, ownerCount: extra?.ownerCount ?? SimOpShape(op).ownerCount))
         if let extra {
-            for file in extra.files { dropReference(file) }
+            for case let file? in extra.slots { dropReference(file) }
         }
     }
 
@@ -84,22 +90,30 @@ extension SimDriver {
     /// on one channel keep their order.
     func deliver(_ body: (consuming Completion) -> Void) -> Int {
         let size = streams[.ordering].int(in: 1...max(1, min(ready.count, maxBatch)))
-        var batch: [Completion] = []
+        var batch: [SimReady] = []
+        batch.reserveCapacity(size)
         for _ in 0..<size {
-            var eligible: [Int] = []
-            for i in ready.indices {
-                let channel = ready[i].channel
-                if channel == nil || !ready[..<i].contains(where: { $0.channel === channel }) { eligible.append(i) }
+            // The eligible completions (first of their channel), counted and
+            // then walked again to the drawn one: no array per pick.
+            let eligible = ready.indices.count { isFirstOfChannel($0) }
+            guard eligible > 0 else { break }
+            var skip = streams[.ordering].int(in: 0...eligible - 1)
+            var pick = 0
+            for i in ready.indices where isFirstOfChannel(i) {
+                if skip == 0 {
+                    pick = i
+                    break
+                }
+                skip -= 1
             }
-            guard !eligible.isEmpty else { break }
-            let pick = eligible[streams[.ordering].int(in: 0...eligible.count - 1)]
             let item = ready.remove(at: pick)
             _ = table.complete(item.placeholder)
-            batch.append(item.completion)
+            batch.append(item)
         }
         record(.poll, name: "batch", value: Int64(batch.count))
-        for completion in batch {
-            ownersOutstanding -= SimOpShape(completion.op).ownerCount
+        for item in batch {
+            let completion = item.completion
+            ownersOutstanding -= item.ownerCount
             stats.delivered += 1
             record(.deliver, key: completion.key, name: completion.op.name, value: Self.code(completion.result))
             body(completion)
@@ -107,11 +121,19 @@ extension SimDriver {
         return batch.count
     }
 
+    /// Whether `ready[i]` may be handed out now: no earlier ready completion is on its channel.
+    private func isFirstOfChannel(_ i: Int) -> Bool {
+        guard let channel = ready[i].channel else { return true }
+        for j in 0..<i where ready[j].channel === channel { return false }
+        return true
+    }
+
     /// A cancel of a submitted op: the seed picks among the outcomes possible now.
     func cancelSubmitted(_ key: OpKey) {
-        guard let op = table.op(key), let pending = table.extra(key) else { return }
+        guard let pending = pending(key) else { return }
+        let op = pending.op
         let atHead = pending.channel.map { $0.queue.first == key } ?? true
-        let shape = SimOpShape(op)
+        let shape = pending.shape
         let capacity = shape.capacity
         var choices = ["canceled"]
         if atHead {
@@ -129,7 +151,7 @@ extension SimDriver {
                 let short = limit != nil && (try? result.get()).map { $0 < capacity } == true
                 if short { stats.cancelPartial += 1 } else { stats.cancelTooLate += 1 }
                 record(.cancel, key: key, name: op.name, value: Self.code(result), detail: short ? "partial" : "too late")
-                if let channel = pending.channel { schedule(after: 0) { [unowned self] in self.run(channel) } }
+                if let channel = pending.channel { schedule(after: 0, .run(channel)) }
                 return
             }
             pending.probing = false
@@ -138,13 +160,13 @@ extension SimDriver {
         record(.cancel, key: key, name: op.name, value: -Int64(ECANCELED), detail: "canceled")
         pending.channel?.queue.removeAll { $0 == key }
         finish(key, .failure(.code(ECANCELED)))
-        if let channel = pending.channel { schedule(after: 0) { [unowned self] in self.run(channel) } }
+        if let channel = pending.channel { schedule(after: 0, .run(channel)) }
     }
 
     /// Frees descriptor `fd`; the open file lives on while ops hold it.
     func closeDescriptor(_ fd: Int32) {
         guard let file = descriptors.remove(fd) else { return }
-        record(.descriptor, name: "close", value: Int64(fd), detail: "file#\(file.id)")
+        record(.descriptor, name: "close", value: Int64(fd), detail: .number("file#", Int64(file.id)))
         dropReference(file)
     }
 
@@ -167,7 +189,7 @@ extension SimDriver {
         var found = violations
         if final {
             for key in liveKeys {
-                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(table.op(key)?.name ?? "?") key \(key) still in flight"))
+                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(pending(key)?.op.name ?? "?") key \(key) still in flight"))
             }
             for item in ready {
                 found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(item.completion.op.name) key \(item.completion.key) completed but never taken by poll"))

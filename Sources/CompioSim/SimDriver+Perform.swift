@@ -167,10 +167,6 @@ extension SimDriver {
         }
     }
 
-    func baseLatency(of op: Op) -> Int64 {
-        streams[.latency].int64(in: SimOpShape(op).speed.nanoseconds)
-    }
-
     /// One network hop between hosts.
     func hop() -> Int64 { streams[.latency].int64(in: 20_000...500_000) }
 
@@ -204,11 +200,7 @@ extension SimDriver {
     /// Runs the channels of `file` again soon: its state changed.
     func wake(_ file: SimOpenFile?) {
         guard let file else { return }
-        schedule(after: 0) { [unowned self] in
-            self.run(file.readChannel)
-            self.run(file.writeChannel)
-            self.run(file.pollChannel)
-        }
+        schedule(after: 0, .wake(file))
     }
 
     /// The last reference to `file` went away: close what it holds.

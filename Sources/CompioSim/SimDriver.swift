@@ -57,28 +57,42 @@ public final class SimDriver: Driver {
     /// one-threaded simulation nothing can ever happen then.
     public var onIdle: (() -> Void)?
 
+    // The driver's state is marked `@exclusivity(unchecked)`: the driver is
+    // used from one thread only (see above) and none of its methods holds an
+    // access across a call that could reenter it, so the dynamic exclusivity
+    // checks of class properties (a few dozen per op, about 10 % of a
+    // simulated op's instructions) buy nothing here.
+
     /// The trace of everything that happened so far.
-    public internal(set) var trace: SimTrace
+    @exclusivity(unchecked) public internal(set) var trace: SimTrace
     /// Counters for this run.
-    public internal(set) var stats = SimStats()
+    @exclusivity(unchecked) public internal(set) var stats = SimStats()
     /// Violations found so far (see ``check(final:)`` for the end-of-run ones).
     public internal(set) var violations: [SimViolation] = []
 
     let simNotifier = SimNotifier()
     let closer = SimDescriptorCloser()
-    var streams: SimStreams
-    var clock: Int64 = 0
-    var table: OpTable<SimPendingOp>
-    var staged: [OpKey] = []
-    var ready: [SimReady] = []
-    var agenda = SimEventQueue()
-    var descriptors = SimDescriptorTable()
+    @exclusivity(unchecked) var streams: SimStreams
+    @exclusivity(unchecked) var clock: Int64 = 0
+    @exclusivity(unchecked) var table: OpTable<SimPendingOp>
+    /// The ops in flight by key index: the same entries as `table`'s extras,
+    /// looked up without the generic table. `OpTable` is not specialized
+    /// across modules, so each of its lookups instantiates generic metadata and
+    /// copies a slot (about 1,000 instructions); the hot paths use this index and
+    /// call the table only for the lifecycle's transitions.
+    @exclusivity(unchecked) var inFlightOps: [SimPendingOp?] = []
+    /// Blocking ops (``Op/asyncify(_:)``) in flight, for ``poolLimit``.
+    @exclusivity(unchecked) var blockingInFlight = 0
+    @exclusivity(unchecked) var staged: [OpKey] = []
+    @exclusivity(unchecked) var ready: [SimReady] = []
+    @exclusivity(unchecked) var agenda = SimEventQueue()
+    @exclusivity(unchecked) var descriptors = SimDescriptorTable()
     let fileSystem = SimFileSystem()
     let network: SimNetwork
-    var nextFileID = 0
-    var nextSequence: UInt64 = 0
-    var ownersOutstanding = 0
-    var isShutDown = false
+    @exclusivity(unchecked) var nextFileID = 0
+    @exclusivity(unchecked) var nextSequence: UInt64 = 0
+    @exclusivity(unchecked) var ownersOutstanding = 0
+    @exclusivity(unchecked) var isShutDown = false
 
     /// A simulated kernel for `seed`, with `faults` (none by default) and room
     /// for `capacity` ops in flight. Descriptors 0, 1 and 2 are open (console);
@@ -128,7 +142,8 @@ public final class SimDriver: Driver {
             record(.push, name: op.name, value: -Int64(EBUSY), detail: "table full")
             return .ready(Completion(key: .immediate, op: op, result: .failure(.code(EBUSY))))
         }
-        if case .asyncify = op, let poolLimit, blockingInFlight >= poolLimit {
+        let blocking = if case .asyncify = op { true } else { false }
+        if blocking, let poolLimit, blockingInFlight >= poolLimit {
             record(.push, name: op.name, value: -1, detail: "pool busy")
             return .ready(Completion(key: .immediate, op: op, result: .failure(.poolBusy)))
         }
@@ -146,13 +161,18 @@ public final class SimDriver: Driver {
             }
             slots.append(file)
         }
-        let pending = SimPendingOp(sequence: nextSequence, pushedAt: clock, slots: slots)
-        for file in pending.files { file.references += 1 }
+        let pending = SimPendingOp(op: op, shape: shape, sequence: nextSequence, pushedAt: clock, slots: slots)
+        for case let file? in slots { file.references += 1 }
         nextSequence += 1
         pending.channel = channel(for: shape.side, file: slots.first ?? nil)
-        ownersOutstanding += shape.ownerCount
+        ownersOutstanding += pending.ownerCount
         let key = table.insert(op, extra: pending)
-        record(.push, key: key, name: op.name, value: Int64(pending.sequence), detail: pending.files.map { "file#\($0.id)" }.joined(separator: ","))
+        pending.key = key
+        let index = Int(key.index)
+        if index >= inFlightOps.count { inFlightOps.append(contentsOf: repeatElement(nil, count: index + 1 - inFlightOps.count)) }
+        inFlightOps[index] = pending
+        if blocking { blockingInFlight += 1 }
+        record(.push, key: key, name: op.name, value: Int64(pending.sequence), detail: .files(slots))
         if case .close(let fd) = op {
             if closeRequiresQuiescence { checkQuiescentClose(fd, closing: key) }
             closeDescriptor(fd)
@@ -181,7 +201,7 @@ public final class SimDriver: Driver {
         case .completeUnsubmitted:
             staged.removeAll { $0 == key }
             stats.cancelBeforeSubmission += 1
-            record(.cancel, key: key, name: table.op(key)?.name ?? "?", detail: "before submission")
+            record(.cancel, key: key, name: pending(key)?.op.name ?? "?", detail: "before submission")
             finish(key, .failure(.code(ECANCELED)))
         case .issueCancel:
             cancelSubmitted(key)
@@ -232,7 +252,7 @@ public final class SimDriver: Driver {
         ready.removeAll()
         for item in dropped {
             _ = table.complete(item.placeholder)
-            ownersOutstanding -= SimOpShape(item.completion.op).ownerCount
+            ownersOutstanding -= item.ownerCount
             stats.delivered += 1
             record(.deliver, key: item.completion.key, name: item.completion.op.name, value: Self.code(item.completion.result), detail: "dropped by shutdown")
         }
@@ -313,8 +333,20 @@ public final class SimDriver: Driver {
         return SimOpenFile(id: nextFileID, kind: kind, readable: readable, writable: writable, appends: appends)
     }
 
-    func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: String, value: Int64 = 0, detail: String = "") {
-        trace.record(SimTraceEvent(time: clock, kind: kind, key: key?.raw ?? 0, name: name, value: value, detail: detail))
+    func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: String, value: Int64 = 0, detail: String) {
+        trace.record(SimTraceEvent(time: clock, kind: kind, key: key?.raw ?? 0, name: name, value: value, payload: .text(detail)))
+    }
+
+    /// Records an event whose detail is built only if the trace is printed.
+    func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: String, value: Int64 = 0, detail: SimTraceDetail = .none) {
+        trace.record(SimTraceEvent(time: clock, kind: kind, key: key?.raw ?? 0, name: name, value: value, payload: detail))
+    }
+
+    /// The op in flight under `key` (pushed, not completed), if any.
+    func pending(_ key: OpKey) -> SimPendingOp? {
+        let i = Int(key.index)
+        guard i < inFlightOps.count, let pending = inFlightOps[i], pending.key == key else { return nil }
+        return pending
     }
 
     func violate(_ rule: SimViolation.Rule, _ message: String) {
@@ -329,13 +361,25 @@ public final class SimDriver: Driver {
     }
 
     func schedule(after delay: Int64, _ action: @escaping () -> Void) {
+        agenda.schedule(at: clock &+ max(0, delay), .call(action))
+    }
+
+    func schedule(after delay: Int64, _ action: SimEventQueue.Action) {
         agenda.schedule(at: clock &+ max(0, delay), action)
     }
 
     func runDueEvents() {
         while let action = agenda.popDue(at: clock) {
             stats.events += 1
-            action()
+            switch action {
+            case .becomeDue(let key): becomeDue(key)
+            case .run(let channel): run(channel)
+            case .wake(let file):
+                run(file.readChannel)
+                run(file.writeChannel)
+                run(file.pollChannel)
+            case .call(let body): body()
+            }
         }
     }
 
@@ -351,23 +395,34 @@ public final class SimDriver: Driver {
 
 /// The simulator's bookkeeping for one op in flight.
 final class SimPendingOp {
+    /// The op's key (set right after the table issued it).
+    var key = OpKey.immediate
+    let op: Op
+    /// Computed once at push: the op's descriptors, side, speed and buffers.
+    let shape: SimOpShape
+    /// Buffer owners the op holds (``SimOpShape/ownerCount``).
+    let ownerCount: Int
     let sequence: UInt64
     let pushedAt: Int64
     /// Open files the op resolved at push, one per descriptor it names (`nil`
     /// where a path made the descriptor irrelevant).
     let slots: [SimOpenFile?]
-    /// The files it holds references to.
-    var files: [SimOpenFile] { slots.compactMap { $0 } }
     var channel: SimChannel?
     var isDue = false
     /// Set while a cancel tries to finish the op early: no new work may start.
     var probing = false
 
-    init(sequence: UInt64, pushedAt: Int64, slots: [SimOpenFile?]) {
+    init(op: Op, shape: SimOpShape, sequence: UInt64, pushedAt: Int64, slots: [SimOpenFile?]) {
+        self.op = op
+        self.shape = shape
+        ownerCount = shape.ownerCount
         self.sequence = sequence
         self.pushedAt = pushedAt
         self.slots = slots
     }
+
+    /// Whether the op holds a reference to `file`.
+    func holds(_ file: SimOpenFile) -> Bool { slots.contains { $0 === file } }
 }
 
 /// A completion waiting to be handed out, with the stream it must stay ordered on.
@@ -376,4 +431,6 @@ struct SimReady {
     let channel: SimChannel?
     /// Holds the completion's key index in the table until delivery.
     let placeholder: OpKey
+    /// Buffer owners the completion hands back.
+    let ownerCount: Int
 }

@@ -1,11 +1,26 @@
+import Compio
+
 /// The simulator's agenda: actions at virtual times, taken in (time, insertion)
 /// order. Equal times keep insertion order, so the order never depends on
 /// anything but the sequence of scheduling calls.
 struct SimEventQueue {
+    /// What to do at an entry's time. The frequent actions are cases rather
+    /// than closures, so scheduling them allocates nothing.
+    enum Action {
+        /// An op's latency has passed.
+        case becomeDue(OpKey)
+        /// Run the head of a channel again.
+        case run(SimChannel)
+        /// A file's state changed: run its channels again.
+        case wake(SimOpenFile)
+        /// Anything else.
+        case call(() -> Void)
+    }
+
     struct Entry {
         let time: Int64
         let sequence: UInt64
-        let action: () -> Void
+        let action: Action
 
         func precedes(_ other: Entry) -> Bool {
             time != other.time ? time < other.time : sequence < other.sequence
@@ -20,7 +35,7 @@ struct SimEventQueue {
     /// The time of the earliest action.
     var nextTime: Int64? { heap.first?.time }
 
-    mutating func schedule(at time: Int64, _ action: @escaping () -> Void) {
+    mutating func schedule(at time: Int64, _ action: Action) {
         heap.append(Entry(time: time, sequence: nextSequence, action: action))
         nextSequence += 1
         var i = heap.count - 1
@@ -33,7 +48,7 @@ struct SimEventQueue {
     }
 
     /// Removes and returns the earliest action if it is due at or before `time`.
-    mutating func popDue(at time: Int64) -> (() -> Void)? {
+    mutating func popDue(at time: Int64) -> Action? {
         guard let top = heap.first, top.time <= time else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {

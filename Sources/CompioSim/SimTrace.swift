@@ -38,17 +38,43 @@ public struct SimTraceEvent: Sendable, Hashable, CustomStringConvertible {
     public var name: String
     /// A result: a count, `-errno`, or an event-specific number.
     public var value: Int64
+    /// The detail as recorded; its text is built only when read.
+    public var payload: SimTraceDetail
+
     /// Free-form detail (outcome, fd, addresses).
-    public var detail: String
+    public var detail: String {
+        get { payload.text }
+        set { payload = .text(newValue) }
+    }
 
     /// An event from its fields.
     public init(time: Int64, kind: Kind, key: UInt64, name: String, value: Int64, detail: String) {
+        self.init(time: time, kind: kind, key: key, name: name, value: value, payload: .text(detail))
+    }
+
+    /// An event whose detail is kept unformatted until read.
+    public init(time: Int64, kind: Kind, key: UInt64, name: String, value: Int64, payload: SimTraceDetail) {
         self.time = time
         self.kind = kind
         self.key = key
         self.name = name
         self.value = value
-        self.detail = detail
+        self.payload = payload
+    }
+
+    /// Events are equal when their fields and their detail's text are.
+    public static func == (a: SimTraceEvent, b: SimTraceEvent) -> Bool {
+        a.time == b.time && a.kind == b.kind && a.key == b.key && a.value == b.value && a.name == b.name && a.detail == b.detail
+    }
+
+    /// Hashes the fields and the detail's text (consistent with `==`).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(time)
+        hasher.combine(kind)
+        hasher.combine(key)
+        hasher.combine(name)
+        hasher.combine(value)
+        hasher.combine(detail)
     }
 
     /// `time kind name key value detail`.
@@ -80,20 +106,15 @@ public struct SimTrace: Sendable {
 
     /// Records `event` and folds it into the hash.
     public mutating func record(_ event: SimTraceEvent) {
-        var h = hash
-        func mix(_ value: UInt64) {
-            for shift in stride(from: 0, to: 64, by: 8) {
-                h = (h ^ (value >> UInt64(shift) & 0xFF)) &* SimTrace.fnvPrime
-            }
-        }
-        mix(UInt64(bitPattern: event.time))
-        mix(UInt64(event.kind.rawValue))
-        mix(event.key)
-        mix(UInt64(bitPattern: event.value))
-        for byte in event.name.utf8 { h = (h ^ UInt64(byte)) &* SimTrace.fnvPrime }
-        mix(0xFF)
-        for byte in event.detail.utf8 { h = (h ^ UInt64(byte)) &* SimTrace.fnvPrime }
-        hash = h
+        var h = SimTraceHasher(state: hash)
+        h.word(UInt64(bitPattern: event.time))
+        h.word(UInt64(event.kind.rawValue))
+        h.word(event.key)
+        h.word(UInt64(bitPattern: event.value))
+        h.write(event.name)
+        h.word(0xFF)
+        event.payload.write(to: &h)
+        hash = h.state
         count += 1
         if keepsEvents { events.append(event) }
     }
@@ -106,4 +127,52 @@ public struct SimTrace: Sendable {
         if events.count != other.events.count { return n }
         return hash == other.hash ? nil : n
     }
+}
+
+/// Where a ``SimTraceDetail`` writes its text: a string, or the trace's hash
+/// (which then sees the same bytes without the string being built).
+protocol SimTraceTextSink {
+    mutating func write(_ text: String)
+    mutating func write(decimal: Int64)
+}
+
+/// FNV-1a, byte by byte, over the trace's fixed layout.
+struct SimTraceHasher: SimTraceTextSink {
+    var state: UInt64
+
+    mutating func byte(_ b: UInt8) { state = (state ^ UInt64(b)) &* SimTrace.fnvPrime }
+
+    /// The 8 bytes of `value`, least significant first.
+    mutating func word(_ value: UInt64) {
+        var v = value
+        for _ in 0..<8 {
+            state = (state ^ (v & 0xFF)) &* SimTrace.fnvPrime
+            v >>= 8
+        }
+    }
+
+    mutating func write(_ text: String) {
+        var text = text
+        text.withUTF8 { for b in $0 { byte(b) } }
+    }
+
+    /// The bytes of `"\(value)"`, without building the string.
+    mutating func write(decimal value: Int64) {
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, most significant last
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[n] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                n += 1
+            } while magnitude > 0
+            for i in stride(from: n - 1, through: 0, by: -1) { byte(buffer[i]) }
+        }
+    }
+}
+
+extension String: SimTraceTextSink {
+    mutating func write(decimal value: Int64) { self += String(value) }
 }

@@ -9,7 +9,7 @@ struct CompioSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compio-sim",
         abstract: "Run Compio's scenarios on the deterministic simulator.",
-        subcommands: [RunCommand.self, ReplayCommand.self, ListCommand.self])
+        subcommands: [RunCommand.self, ReplayCommand.self, ListCommand.self, BenchCommand.self])
 }
 
 /// How faults are chosen for a run.
@@ -27,11 +27,14 @@ enum FaultMode: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+/// The shared scenarios, then the simulator's own benchmark scenario.
+let simScenarios = Scenario.all + [.ops100]
+
 /// Resolves `all` or a scenario name.
 func scenarios(named name: String) throws -> [Scenario] {
-    if name == "all" { return Scenario.all }
-    guard let scenario = Scenario.named(name) else {
-        throw ValidationError("unknown scenario \(name); one of: all, \(Scenario.all.map(\.name).joined(separator: ", "))")
+    if name == "all" { return simScenarios }
+    guard let scenario = simScenarios.first(where: { $0.name == name }) else {
+        throw ValidationError("unknown scenario \(name); one of: all, \(simScenarios.map(\.name).joined(separator: ", "))")
     }
     return [scenario]
 }
@@ -40,5 +43,12 @@ func scenarios(named name: String) throws -> [Scenario] {
 func wallSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// CPU seconds this process used (all threads), to check a benchmark used one core.
+func cpuSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }

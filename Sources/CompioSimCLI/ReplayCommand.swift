@@ -50,6 +50,6 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the scenarios.")
 
     func run() throws {
-        for scenario in Scenario.all { print("\(scenario.name): \(scenario.summary)") }
+        for scenario in simScenarios { print("\(scenario.name): \(scenario.summary)") }
     }
 }
