@@ -30,18 +30,21 @@ public struct OpLifecycle: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The current state.
-    public private(set) var state: State = .created
+    @inlinable public var state: State { storedState }
+    @usableFromInline var storedState: State = .created
 
     /// A new op in ``State/created``.
+    @inlinable
     public init() {}
 
     /// `created → submitted`, or `cancelRequested(false) → cancelRequested(true)`.
     /// Returns false when a cancel came first: the driver must not submit, and
     /// completes the op with `ECANCELED` instead.
+    @inlinable
     public mutating func submit() -> Bool {
         switch state {
         case .created:
-            state = .submitted
+            storedState = .submitted
             return true
         case .cancelRequested(submitted: false):
             return false
@@ -51,13 +54,14 @@ public struct OpLifecycle: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Records a cancel request and says what the driver must do about it.
+    @inlinable
     public mutating func requestCancel() -> CancelAction {
         switch state {
         case .created:
-            state = .cancelRequested(submitted: false)
+            storedState = .cancelRequested(submitted: false)
             return .completeUnsubmitted
         case .submitted:
-            state = .cancelRequested(submitted: true)
+            storedState = .cancelRequested(submitted: true)
             return .issueCancel
         case .cancelRequested, .completed, .taken:
             return .none
@@ -65,24 +69,27 @@ public struct OpLifecycle: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether a cancel was requested at some point before completion.
+    @inlinable
     public var isCancelRequested: Bool {
         if case .cancelRequested = state { true } else { false }
     }
 
     /// `→ completed`. Traps if the op already completed: exactly once.
+    @inlinable
     public mutating func complete() {
         switch state {
         case .created, .submitted, .cancelRequested:
-            state = .completed
+            storedState = .completed
         case .completed, .taken:
             preconditionFailure("OpLifecycle: op completed twice (state \(state))")
         }
     }
 
     /// `completed → taken`. Traps otherwise: a completion is handed out once.
+    @inlinable
     public mutating func take() {
         precondition(state == .completed, "OpLifecycle: take in state \(state)")
-        state = .taken
+        storedState = .taken
     }
 
     /// The state's name.

@@ -40,6 +40,9 @@ public final class EpollDriver {
     private let events: UnsafeMutablePointer<epoll_event>
     @exclusivity(unchecked) private var table: OpTable<EpollOpState>
     @exclusivity(unchecked) private var interests: [Int32: EpollInterest] = [:]
+    /// Emptied interests kept with their queues' capacity, so a descriptor that
+    /// waits again (every echo round trip) allocates nothing.
+    @exclusivity(unchecked) private var spareInterests: [EpollInterest] = []
     @exclusivity(unchecked) private var ready = EpollFifo<EpollFinished>()
     @exclusivity(unchecked) private var attemptsThisTurn: [Int32: Int] = [:]
     @exclusivity(unchecked) private var isShutDown = false
@@ -102,7 +105,7 @@ public final class EpollDriver {
             }
         }
         let key = insert(op, .waiting(fd: fd, direction, guarded: guarded))
-        interests[fd, default: EpollInterest()].enqueue(key, direction)
+        withInterest(fd) { $0.enqueue(key, direction) }
         syncInterest(fd)
         return .pending(key)
     }
@@ -112,7 +115,7 @@ public final class EpollDriver {
             let (result, _) = attempt(op, fd: fd, guarded: false)
             if case .failure(.errno(.nowInProgress)) = result {
                 let key = insert(op, .connecting(fd: fd))
-                interests[fd, default: EpollInterest()].enqueue(key, .write)
+                withInterest(fd) { $0.enqueue(key, .write) }
                 syncInterest(fd)
                 return .pending(key)
             }
@@ -126,7 +129,7 @@ public final class EpollDriver {
 
     private func pushPoll(_ op: Op, fd: Int32, events: UInt32) -> PushResult {
         let key = insert(op, .polling(fd: fd, events: events))
-        interests[fd, default: EpollInterest()].addPoller(key, events: events)
+        withInterest(fd) { $0.addPoller(key, events: events) }
         syncInterest(fd)
         return .pending(key)
     }
@@ -163,18 +166,30 @@ public final class EpollDriver {
     /// Brings `fd`'s epoll registration in line with its waiting ops, and forgets
     /// the descriptor once nothing waits on it.
     private func syncInterest(_ fd: Int32) {
-        guard var interest = interests[fd] else { return }
+        // Moved out, not copied: a copy would share the queues' storage with
+        // the dictionary's value and reallocate it on the first change.
+        guard var interest = interests.removeValue(forKey: fd) else { return }
         if let control = interest.sync() {
             let failure = apply(control, fd)
             if let failure {
                 interest.registrationFailed()
                 if case .modify = control { _ = apply(.delete, fd) }
-                interests[fd] = nil
                 reroute(interest.removeAll(), fd: fd, after: failure)
                 return
             }
         }
-        interests[fd] = interest.isEmpty ? nil : interest
+        if interest.isEmpty {
+            assert(interest.registered == 0, "EpollDriver: empty interest for fd \(fd) still registered")
+            spareInterests.append(interest)
+        } else {
+            interests[fd] = interest
+        }
+    }
+
+    /// Changes `fd`'s interest in place, made from a spare one if it has none.
+    private func withInterest(_ fd: Int32, _ body: (inout EpollInterest) -> Void) {
+        if interests[fd] == nil { interests[fd] = spareInterests.popLast() ?? EpollInterest() }
+        body(&interests[fd]!)
     }
 
     /// Issues `control` for `fd`; the errno on failure. A failed delete is
@@ -223,7 +238,7 @@ public final class EpollDriver {
     private func descriptorReady(_ fd: Int32, _ mask: UInt32) {
         // An event for a descriptor nobody waits on any more (its last op was
         // cancelled earlier in this batch) needs nothing.
-        guard var interest = interests[fd] else { return }
+        guard var interest = interests.removeValue(forKey: fd) else { return }
         for (key, got) in interest.takeReadyPollers(mask) {
             finish(key, .success(Int(got)))
         }
@@ -264,8 +279,7 @@ public final class EpollDriver {
     /// (a `close` of the descriptor is on its way; afterwards its number may name
     /// another file).
     private func abandonWaiting(_ fd: Int32, _ error: IOError) {
-        guard var interest = interests[fd] else { return }
-        interests[fd] = nil
+        guard var interest = interests.removeValue(forKey: fd) else { return }
         if interest.registered != 0 { _ = apply(.delete, fd) }
         for key in interest.removeAll() { finish(key, .failure(error)) }
     }

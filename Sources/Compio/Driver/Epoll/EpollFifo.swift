@@ -14,6 +14,12 @@ struct EpollFifo<Element> {
 
     mutating func append(_ element: Element) { storage.append(element) }
 
+    /// Empties the queue, keeping its storage for reuse.
+    mutating func removeAll() {
+        storage.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
     mutating func popFirst() -> Element? {
         guard head < storage.count else { return nil }
         let element = storage[head].take()

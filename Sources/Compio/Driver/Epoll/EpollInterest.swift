@@ -159,9 +159,9 @@ public struct EpollInterest: Sendable {
     /// the driver is shutting down), in queue order: reads, writes, then pollers.
     public mutating func removeAll() -> [OpKey] {
         let all = readers.elements + writers.elements + pollers.map(\.key)
-        readers = EpollFifo()
-        writers = EpollFifo()
-        pollers = []
+        readers.removeAll()
+        writers.removeAll()
+        pollers.removeAll(keepingCapacity: true)
         return all
     }
 
