@@ -39,7 +39,7 @@ if [ -f Package.swift ] && grep -q '"compio-sim"' Package.swift; then
     sim="$(swift build -c release --show-bin-path)/compio-sim"
 fi
 
-command_line="$(env | grep '^BENCH_' | sort | tr '\n' ' ')Scripts/bench.sh"
+command_line="$( (env | grep '^BENCH_' || true) | sort | tr '\n' ' ')Scripts/bench.sh"
 tables="$(mktemp)"
 python3 Benchmarks/harness/run.py \
     --bin "$bin" \

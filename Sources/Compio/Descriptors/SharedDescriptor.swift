@@ -57,30 +57,28 @@ public final class SharedDescriptor: Sendable, CustomStringConvertible {
     /// After ``close()`` started, the op is not issued: it comes back at once
     /// with ``IOError/closed`` (and its buffers).
     public func submit(on runtime: Runtime, _ makeOp: (Int32) -> Op) async -> Completion {
-        await holdingUse(on: runtime, makeOp(raw)) { await runtime.submit($0) }
+        guard acquireUse() else { return Completion(key: .immediate, op: makeOp(raw), result: .failure(.closed)) }
+        let completion = await runtime.submit(makeOp(raw))
+        if releaseUseMustClose() { await issueClose(on: runtime) }
+        return completion
     }
 
     /// Like ``submit(on:_:)`` for ops that must not be cancelled half-way.
     public func submitUncancellable(on runtime: Runtime, _ makeOp: (Int32) -> Op) async -> Completion {
-        await holdingUse(on: runtime, makeOp(raw)) { await runtime.submitUncancellable($0) }
-    }
-
-    /// The use protocol around one op: refuse it once closing, otherwise hold a
-    /// use while `run` takes it through the runtime, then release (which may
-    /// issue the pending close).
-    private func holdingUse(on runtime: Runtime, _ op: Op, _ run: (Op) async -> Completion) async -> Completion {
-        guard state.withLock({ $0.lifecycle.acquire() }) else {
-            return Completion(key: .immediate, op: op, result: .failure(.closed))
-        }
-        let completion = await run(op)
-        await release(on: runtime)
+        guard acquireUse() else { return Completion(key: .immediate, op: makeOp(raw), result: .failure(.closed)) }
+        let completion = await runtime.submitUncancellable(makeOp(raw))
+        if releaseUseMustClose() { await issueClose(on: runtime) }
         return completion
     }
 
-    private func release(on runtime: Runtime) async {
-        let action = state.withLock { $0.lifecycle.release() }
-        if action == .closeNow { await issueClose(on: runtime) }
-    }
+    // The use protocol around one op: refuse it once closing, otherwise hold a
+    // use while the op runs, then release it, which may issue the pending
+    // close. Synchronous on purpose: every async frame between the caller and
+    // `Runtime.submit` costs an executor hop (a status-record lock) per op.
+
+    private func acquireUse() -> Bool { state.withLock { $0.lifecycle.acquire() } }
+
+    private func releaseUseMustClose() -> Bool { state.withLock { $0.lifecycle.release() } == .closeNow }
 
     /// Closes the descriptor: refuses new ops at once, waits until no op holds
     /// it, then closes it once. Every caller gets that one close's result; a
