@@ -151,3 +151,4 @@ private actor PinnedCounter {
         #expect(first == 1)
     }
 }
+

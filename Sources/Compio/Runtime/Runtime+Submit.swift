@@ -29,9 +29,14 @@ extension Runtime {
     /// reused slot. Called off the runtime's thread, it hops there first.
     ///
     /// Deliberately not `nonisolated(nonsending)`, although that saves an
-    /// executor hop (about 8 % of an awaited NOP): with it, an actor pinned to
-    /// the runtime with ``RuntimeSerialExecutor`` that awaited an op never
-    /// resumed (RuntimeExecutorTests, both drivers); not yet understood.
+    /// executor hop (about 8 % of an awaited NOP). Its body must run on the
+    /// runtime's thread *because of the task's executor preference*: then the
+    /// operation closure of `withTaskCancellationHandler`, which hops to the
+    /// generic executor, stays there. A nonsending `submit` called from an
+    /// actor pinned to the runtime by a task without that preference (a
+    /// detached task) passed the thread check, and the closure then ran
+    /// `start` on the global pool, pushing to the driver from the wrong
+    /// thread (the op never completed).
     public func submit(_ op: Op) async -> Completion {
         guard isOnRuntimeThread else { return await submitFromElsewhere(op, cancellable: true) }
         let token = core.pointee.waiters.reserve()
@@ -71,6 +76,7 @@ extension Runtime {
     /// Pushes a reserved op, or queues it when the driver is full, or completes
     /// it at once when its task was cancelled first or the runtime is shut down.
     private func start(_ op: Op, token: WaiterToken, waiter: UnsafeContinuation<Completion, Never>) {
+        assert(isOnRuntimeThread, "Runtime: an op was started off the runtime's thread")
         let refusal: IOError? =
             core.pointee.waiters.isCancelRequested(token) ? .errno(.canceled)
             : core.pointee.isShutDown ? .shutdown : nil
