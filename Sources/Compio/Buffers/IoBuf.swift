@@ -27,6 +27,7 @@ public protocol IoBufMut: IoBuf, ~Copyable {
 
 extension IoBuf where Self: ~Copyable {
     /// The data as an ``OpBuffer`` for a write, kept alive by the caller.
+    @inlinable
     public var opBufferForWrite: OpBuffer {
         OpBuffer(base: UnsafeMutableRawPointer(mutating: ioBase), count: ioInitialized, owner: nil)
     }
@@ -45,6 +46,7 @@ extension IoBuf where Self: ~Copyable {
 extension IoBufMut where Self: ~Copyable {
     /// The spare capacity as an ``OpBuffer`` for a read, kept alive by the caller.
     /// A read into it fills from byte 0: callers reset ``IoBuf/ioInitialized`` from the result.
+    @inlinable
     public var opBufferForRead: OpBuffer {
         OpBuffer(base: ioMutableBase, count: ioCapacity, owner: nil)
     }

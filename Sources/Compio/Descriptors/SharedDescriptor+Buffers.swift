@@ -4,6 +4,7 @@ extension SharedDescriptor {
     ///
     /// The buffer stays in this call's frame while the op runs, which is what
     /// keeps its memory alive: a task cannot be destroyed while it awaits.
+    @inlinable
     public func submitRead<B: IoBufMut & ~Copyable>(
         _ buffer: consuming B, _ makeOp: (_ fd: Int32, _ into: OpBuffer) -> Op
     ) async -> BufResult<Int, B> {
@@ -16,6 +17,7 @@ extension SharedDescriptor {
 
     /// Runs a write-like op of `buffer`'s data on the current runtime and hands
     /// the buffer back with the result.
+    @inlinable
     public func submitWrite<B: IoBuf & ~Copyable>(
         _ buffer: consuming B, _ makeOp: (_ fd: Int32, _ data: OpBuffer) -> Op
     ) async -> BufResult<Int, B> {

@@ -97,15 +97,19 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
 
     /// The runtime running the current task or thread, if any.
     ///
-    /// Found through the current task's executor preference, so it works in any
-    /// task the runtime runs; outside tasks, through the thread the runtime
-    /// owns while ``blockOn(_:)`` runs.
+    /// On a runtime's thread (while its ``blockOn(_:)`` runs), that runtime:
+    /// every job there, an actor pinned to it included, runs on it. Elsewhere,
+    /// the current task's executor preference, so a task of the runtime that
+    /// hopped to another actor still finds it.
     public static var current: Runtime? {
+        // A thread-specific read first: the preference look-up takes the task's
+        // status-record lock and a dynamic cast, on every file or socket op.
+        if let onThread = RuntimeThreadLocal.current { return onThread }
         let fromTask: Runtime? = withUnsafeCurrentTask { task in
             guard let executor = task?.unownedTaskExecutor else { return nil }
             return executor.asTaskExecutor() as? Runtime
         }
-        return fromTask ?? RuntimeThreadLocal.current
+        return fromTask
     }
 
     // MARK: Executor
