@@ -32,6 +32,30 @@ import Testing
         #expect(done.wait(timeout: .now() + 5) == .success)
     }
 
+    /// A job that released its slot (its result is about to be published)
+    /// leaves room at once: whoever sees the result may submit again and must
+    /// not get a refusal while the thread is still on its way back.
+    @Test func aJobThatReleasedItsSlotLeavesRoomForTheNext() throws {
+        let pool = ThreadPool(limit: 1, idleTimeout: .seconds(5))
+        let released = Flag()
+        let gate = Gate()
+        let first = pool.trySubmit(releasing: { releaseSlot in
+            releaseSlot()
+            released.set()
+            gate.wait()
+        })
+        #expect(first)
+        #expect(waitUntil { released.isSet })
+        let done = DispatchSemaphore(value: 0)
+        let second = pool.trySubmit { done.signal() }
+        let third = pool.trySubmit {}
+        #expect(second, "the finishing thread takes the next job")
+        #expect(!third, "one finishing thread makes room for one job, not two")
+        gate.open()
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(pool.threadCount == 1, "the limit holds")
+    }
+
     @Test func threadsAreCreatedOnDemandAndReused() throws {
         let pool = ThreadPool(limit: 4, idleTimeout: .seconds(5))
         #expect(pool.threadCount == 0, "no thread before the first job")

@@ -46,17 +46,19 @@ public final class PoolBridge: Sendable {
     ) -> PoolTicket? {
         let ticket = PoolTicket()
         running.add(1, ordering: .acquiringAndReleasing)
-        let accepted = pool.trySubmit { [self] in
+        let accepted = pool.trySubmit(releasing: { [self] releaseSlot in
             // Moved into the list under the lock, with no copy left on this
             // thread: a new descriptor must close as soon as the driver's caller
             // drops the completion, not when this job is released.
             var result: Finished? = Self.run(key: key, op: op, ticket: ticket, execute: execute)
+            // Before the result is visible: whoever sees it may submit again.
+            releaseSlot()
             finished.withLock {
                 $0.append(result.take()!)
                 finishedCount.add(1, ordering: .releasing)
             }
             notifier.notify()
-        }
+        })
         if !accepted {
             running.subtract(1, ordering: .acquiringAndReleasing)
             return nil

@@ -18,10 +18,13 @@ public final class ThreadPool: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     // Guarded by `mutex`.
-    private var queue: [@Sendable () -> Void] = []
+    private var queue: [Job] = []
     private var queueHead = 0
     private var threads = 0
     private var idle = 0
+    /// Threads whose job released its slot (``trySubmit(releasing:)``) and
+    /// that are on their way back for more: they count as free.
+    private var finishing = 0
 
     /// A pool of at most `limit` threads (at least 1).
     public init(limit: Int = 256, idleTimeout: Duration = .seconds(60)) {
@@ -57,9 +60,21 @@ public final class ThreadPool: @unchecked Sendable {
     /// - Returns: false, without running `job`, when every thread is busy and the
     ///   pool is at its limit.
     public func trySubmit(_ job: @escaping @Sendable () -> Void) -> Bool {
+        trySubmit(releasing: { _ in job() })
+    }
+
+    /// A job that may release its thread's slot before it returns.
+    typealias Job = @Sendable (_ releaseSlot: () -> Void) -> Void
+
+    /// Like ``trySubmit(_:)``, for a job that hands its result to someone who
+    /// may submit again at once (``PoolBridge``): the job calls `releaseSlot`
+    /// just before it publishes its result, and from then on its thread counts
+    /// as free. Without that, a caller that saw the result could find the
+    /// pool still full for the moment the thread takes to come back.
+    func trySubmit(releasing job: @escaping Job) -> Bool {
         pthread_mutex_lock(mutex)
         let waiting = queue.count - queueHead
-        if idle > waiting {
+        if idle + finishing > waiting {
             queue.append(job)
             pthread_cond_signal(condition)
             pthread_mutex_unlock(mutex)
@@ -76,7 +91,7 @@ public final class ThreadPool: @unchecked Sendable {
         return false
     }
 
-    private static let taken: @Sendable () -> Void = {}
+    private static let taken: Job = { _ in }
 
     private func locked<R>(_ body: () -> R) -> R {
         pthread_mutex_lock(mutex)
@@ -86,14 +101,14 @@ public final class ThreadPool: @unchecked Sendable {
 
     private final class Start {
         let pool: ThreadPool
-        var job: (@Sendable () -> Void)?
-        init(pool: ThreadPool, job: @escaping @Sendable () -> Void) {
+        var job: Job?
+        init(pool: ThreadPool, job: @escaping Job) {
             self.pool = pool
             self.job = job
         }
     }
 
-    private func spawnThread(first job: @escaping @Sendable () -> Void) -> Bool {
+    private func spawnThread(first job: @escaping Job) -> Bool {
         let start = Unmanaged.passRetained(Start(pool: self, job: job))
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
@@ -118,16 +133,22 @@ public final class ThreadPool: @unchecked Sendable {
             // The job, and all it captured (an op's buffers, a bridge and its
             // driver's notifier), is released before the thread waits for the
             // next one: an idle thread must not keep them alive for `idleTimeout`.
-            job.take()!()
-            job = nextJob()
+            var released = false
+            job.take()! {
+                guard !released else { return }
+                released = true
+                locked { finishing += 1 }
+            }
+            job = nextJob(released: released)
         }
     }
 
     /// Waits for a job; `nil` when the thread has been idle for `idleTimeout`
     /// (the thread has then been removed from the counts).
-    private func nextJob() -> (@Sendable () -> Void)? {
+    private func nextJob(released: Bool) -> Job? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
+        if released { finishing -= 1 }
         idle += 1
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)
@@ -150,7 +171,7 @@ public final class ThreadPool: @unchecked Sendable {
             queue.removeAll(keepingCapacity: true)
             queueHead = 0
         }
-        assert(idle >= 0 && threads <= limit, "ThreadPool: idle \(idle), threads \(threads), limit \(limit)")
+        assert(idle >= 0 && finishing >= 0 && threads <= limit, "ThreadPool: idle \(idle), finishing \(finishing), threads \(threads), limit \(limit)")
         return job
     }
 }
