@@ -32,7 +32,9 @@ import Testing
                 try Self.run(scenario, on: choice, seed: seed)
             }
             #expect(failures.isEmpty, "\(scenario.name) on \(choice), seed \(seed): \(failures)")
-            #expect(OpenDescriptors.count() == before, "\(scenario.name) on \(choice), seed \(seed) leaked descriptors")
+            #expect(
+                OpenDescriptors.settledCount(expecting: before) == before,
+                "\(scenario.name) on \(choice), seed \(seed) leaked descriptors")
         }
     }
 
