@@ -168,7 +168,14 @@ public final class EpollDriver {
     private func syncInterest(_ fd: Int32) {
         // Moved out, not copied: a copy would share the queues' storage with
         // the dictionary's value and reallocate it on the first change.
-        guard var interest = interests.removeValue(forKey: fd) else { return }
+        guard let interest = interests.removeValue(forKey: fd) else { return }
+        store(interest, for: fd)
+    }
+
+    /// Syncs an interest taken out of ``interests`` with epoll and puts it
+    /// back, or among the spares once nothing waits on `fd`.
+    private func store(_ interest: EpollInterest, for fd: Int32) {
+        var interest = interest
         if let control = interest.sync() {
             let failure = apply(control, fd)
             if let failure {
@@ -244,8 +251,7 @@ public final class EpollDriver {
         }
         if mask & EpollEvents.wakesReaders != 0 { retry(&interest, fd, .read) }
         if mask & EpollEvents.wakesWriters != 0 { retry(&interest, fd, .write) }
-        interests[fd] = interest
-        syncInterest(fd)
+        store(interest, for: fd)
     }
 
     /// Retries `fd`'s queue for `direction` from its head, in order, until an op
