@@ -32,6 +32,19 @@ static inline unsigned curing_reap(struct io_uring *ring, struct curing_cqe *out
     return n;
 }
 
+// The inline-completion check: when the only CQE ready is the one for
+// `user_data`, copy it to `out`, consume it and return 1; otherwise touch
+// nothing and return 0.
+static inline unsigned curing_take_only(struct io_uring *ring, uint64_t user_data, struct curing_cqe *out) {
+    struct io_uring_cqe *cqe;
+    if (io_uring_cq_ready(ring) != 1 || io_uring_peek_cqe(ring, &cqe) != 0 || cqe->user_data != user_data) return 0;
+    out->user_data = cqe->user_data;
+    out->res = cqe->res;
+    out->flags = cqe->flags;
+    io_uring_cq_advance(ring, 1);
+    return 1;
+}
+
 static inline void curing_sqe_set_flags(struct io_uring_sqe *sqe, unsigned flags) { io_uring_sqe_set_flags(sqe, flags); }
 
 static const unsigned CURING_IOSQE_IO_LINK = IOSQE_IO_LINK;

@@ -25,7 +25,7 @@ import Testing
 
     @Test(arguments: TestDrivers.choices)
     func runOnAShutDownRuntimeFailsWithShutdown(choice: DriverBuilder.Choice) async throws {
-        let before = OpenDescriptors.count()
+        let before = OpenDescriptors.baseline()
         try await runOnShutDownRuntime(choice)
         // The runtime is gone now: its notifier closed with it.
         #expect(OpenDescriptors.settledCount(expecting: before) == before)
@@ -47,7 +47,7 @@ import Testing
 @Suite struct DispatcherTests {
     @Test(arguments: TestDrivers.choices)
     func aThousandJobsOnFourWorkersAllComeBack(choice: DriverBuilder.Choice) async throws {
-        let before = OpenDescriptors.count()
+        let before = OpenDescriptors.baseline()
         let (results, threads, callerThreads) = try await dispatchThousand(choice)
         #expect(results == Array(0..<1000).map { $0 * 2 })
         #expect(threads.count == 4)

@@ -154,12 +154,33 @@ import Testing
         let n = q.beginBatch()
         #expect(n == 2)
         q.push(3)
-        #expect((0..<n).map { q.batchElement($0) } == [1, 2])
+        var firstBatch: [Int] = []
+        while let job = q.nextInBatch() { firstBatch.append(job) }
+        #expect(firstBatch == [1, 2])
         q.endBatch()
         #expect(q.count == 1)
         let m = q.beginBatch()
-        #expect(m == 1 && q.batchElement(0) == 3)
+        #expect(m == 1 && q.nextInBatch() == 3 && q.nextInBatch() == nil)
         q.endBatch()
         #expect(q.isEmpty)
+    }
+
+    /// Inline completion relies on `isIdle` to know that no other job is ready,
+    /// counting the rest of the running batch, not only the next one.
+    @Test func jobQueueIsIdleOnlyWhenNoJobIsLeftAnywhere() {
+        var q = JobQueue<Int>()
+        #expect(q.isIdle)
+        q.push(1)
+        q.push(2)
+        #expect(!q.isIdle)
+        q.beginBatch()
+        #expect(q.isEmpty && !q.isIdle)
+        _ = q.nextInBatch()
+        #expect(!q.isIdle, "job 2 is still to run in this batch")
+        _ = q.nextInBatch()
+        #expect(q.isIdle, "the running job is the last one")
+        q.push(3)
+        #expect(!q.isIdle, "a job for the next batch")
+        q.endBatch()
     }
 }

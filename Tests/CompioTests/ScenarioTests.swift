@@ -27,7 +27,7 @@ import Testing
     @Test(.timeLimit(.minutes(2)), arguments: cases)
     func scenario(_ choice: DriverBuilder.Choice, _ scenario: Scenario) async throws {
         for seed in Self.seeds {
-            let before = OpenDescriptors.count()
+            let before = OpenDescriptors.baseline()
             let failures = try await RuntimeHarness.onOwnThread { () throws -> [String] in
                 try Self.run(scenario, on: choice, seed: seed)
             }

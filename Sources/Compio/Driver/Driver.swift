@@ -36,6 +36,17 @@ public protocol Driver: AnyObject {
     /// Starts an op.
     func push(_ op: Op) -> PushResult
 
+    /// Starts an op and, when that costs nothing in batching, hands it to the
+    /// kernel at once, so that an op the kernel finishes during submission (a
+    /// NOP, a read from the page cache, a send with room in the socket buffer)
+    /// comes back `.ready` without a poll.
+    ///
+    /// Completions of other ops found on the way are handed to `others`,
+    /// exactly as ``poll(timeout:_:)`` would hand them; they do not come out of
+    /// a later poll. A driver that cannot do better returns ``push(_:)``'s
+    /// result (the default).
+    func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult
+
     /// Asks the driver to cancel the op named by `key`. Best effort: the op still
     /// completes exactly once. Unknown or completed keys are ignored.
     func cancel(_ key: OpKey)
@@ -56,6 +67,11 @@ public protocol Driver: AnyObject {
 }
 
 extension Driver {
+    /// ``push(_:)``: no eager submission.
+    public func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult {
+        push(op)
+    }
+
     /// `close(2)`, for the kernel drivers.
     public var descriptorCloser: any DescriptorCloser { KernelDescriptorCloser.shared }
 }

@@ -33,6 +33,11 @@ public struct OpLifecycle: Sendable, Hashable, CustomStringConvertible {
     @inlinable public var state: State { storedState }
     @usableFromInline var storedState: State = .created
 
+    /// Whether the completion was handed out (``State/taken``).
+    @inlinable public var isTaken: Bool {
+        if case .taken = storedState { true } else { false }
+    }
+
     /// A new op in ``State/created``.
     @inlinable
     public init() {}

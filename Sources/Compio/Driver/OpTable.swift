@@ -79,7 +79,9 @@ public struct OpTable<Extra> {
     @inlinable
     func slotIndex(_ key: OpKey) -> Int? {
         let i = Int(key.index)
-        guard key != .immediate, i < slots.count, slots[i].generation == key.generation, slots[i].op != nil else { return nil }
+        // A free slot's lifecycle is `taken` (cheaper to test than its `Op?`).
+        guard key != .immediate, i < slots.count, slots[i].generation == key.generation, !slots[i].lifecycle.isTaken
+        else { return nil }
         return i
     }
 

@@ -6,6 +6,8 @@
 struct JobQueue<Element> {
     private var incoming: [Element] = []
     private var running: [Element] = []
+    /// How many jobs of the running batch were taken.
+    private var taken = 0
 
     init() {}
 
@@ -13,21 +15,33 @@ struct JobQueue<Element> {
     var count: Int { incoming.count }
     /// Whether no job waits for the next batch.
     var isEmpty: Bool { incoming.isEmpty }
+    /// Whether no job is ready at all: none waits for the next batch and the
+    /// running batch has none left after the one running now.
+    var isIdle: Bool { incoming.isEmpty && taken == running.count }
 
     /// Appends a job to the next batch.
     mutating func push(_ element: Element) { incoming.append(element) }
 
     /// Starts a batch with every job queued so far; returns its size. Jobs
     /// pushed from now on go to the next batch.
+    @discardableResult
     mutating func beginBatch() -> Int {
         precondition(running.isEmpty, "JobQueue: batch already running")
         swap(&incoming, &running)
         return running.count
     }
 
-    /// The `index`th job of the running batch.
-    func batchElement(_ index: Int) -> Element { running[index] }
+    /// The next job of the running batch, or `nil` when it has run them all.
+    mutating func nextInBatch() -> Element? {
+        guard taken < running.count else { return nil }
+        taken += 1
+        return running[taken - 1]
+    }
 
     /// Ends the running batch.
-    mutating func endBatch() { running.removeAll(keepingCapacity: true) }
+    mutating func endBatch() {
+        precondition(taken == running.count, "JobQueue: batch ended with \(running.count - taken) jobs not run")
+        running.removeAll(keepingCapacity: true)
+        taken = 0
+    }
 }

@@ -59,10 +59,11 @@ extension Runtime {
     func turn(finished: () -> Bool = { false }) {
         takeRemote()
         processCancels()
-        let count = core.pointee.jobs.beginBatch()
-        for i in 0..<count {
-            run(core.pointee.jobs.batchElement(i))
-        }
+        // No inline completion while draining: ops started then must reach
+        // the driver's cancel; nor under test faults, which watch every waiter.
+        core.pointee.inlineBudget = core.pointee.draining || core.pointee.testing != nil ? 0 : inlineLimit
+        core.pointee.jobs.beginBatch()
+        while let job = core.pointee.jobs.nextInBatch() { run(job) }
         core.pointee.jobs.endBatch()
         processCancels()
         pushQueued()
@@ -91,18 +92,22 @@ extension Runtime {
     }
 
     private func poll(timeout: Duration?) {
+        core.pointee.polls &+= 1
         do {
-            try driver.poll(timeout: timeout) { completion in
-                let waiter = core.pointee.waiters.complete(completion.key)
-                if core.pointee.testing != nil, !testingMayResume(completion.key) { return }
-                waiter.resume(returning: completion)
-            }
+            try driver.poll(timeout: timeout) { completion in deliver(completion) }
         } catch {
             // A poll that fails means the driver itself is broken (the ring or
             // epoll instance is gone); no op could complete after this.
             preconditionFailure("Runtime: driver poll failed: \(error)")
         }
         pushQueued()
+    }
+
+    /// Resumes the task waiting for `completion`.
+    func deliver(_ completion: consuming Completion) {
+        let waiter = core.pointee.waiters.complete(completion.key)
+        if core.pointee.testing != nil, !testingMayResume(completion.key) { return }
+        waiter.resume(returning: completion)
     }
 
     private func takeRemote() {
@@ -153,6 +158,7 @@ extension Runtime {
     /// Cancels and drains everything in flight; see ``blockOn(_:)``.
     func drain() {
         core.pointee.draining = true
+        core.pointee.inlineBudget = 0
         defer { core.pointee.draining = false }
         tasks.cancelAll()
         var idleTurns = 0

@@ -5,6 +5,12 @@ extension Runtime {
         return core.pointee.waiters.pendingCount + core.pointee.waiters.queuedCount
     }
 
+    /// Driver polls, ops completed inline, and other ops' completions found
+    /// during those pushes, so far (for tests).
+    var loopCounters: (polls: Int, inline: Int, eagerDeliveries: Int) {
+        (core.pointee.polls, core.pointee.inlineCompletions, core.pointee.eagerDeliveries)
+    }
+
     /// Lets every other ready task run, and the driver be polled, before the
     /// caller continues. Unlike `Task.yield()`, allocates nothing.
     public func yield() async {
@@ -26,23 +32,34 @@ extension Runtime {
     ///
     /// An awaited op costs no heap allocation once the runtime's tables have
     /// grown: the continuation lives in the task's frame and the waiter in a
-    /// reused slot. Called off the runtime's thread, it hops there first.
+    /// reused slot. When no other task is ready to run and the kernel finishes
+    /// the op while it is submitted (a NOP, a read from the page cache), the
+    /// call returns without suspending at all, at most
+    /// ``RuntimeBuilder/inlineCompletionLimit`` times in a row.
     ///
-    /// Deliberately not `nonisolated(nonsending)`, although that saves an
-    /// executor hop (about 8 % of an awaited NOP). Its body must run on the
-    /// runtime's thread *because of the task's executor preference*: then the
-    /// operation closure of `withTaskCancellationHandler`, which hops to the
-    /// generic executor, stays there. A nonsending `submit` called from an
-    /// actor pinned to the runtime by a task without that preference (a
-    /// detached task) passed the thread check, and the closure then ran
-    /// `start` on the global pool, pushing to the driver from the wrong
-    /// thread (the op never completed).
-    public func submit(_ op: Op) async -> Completion {
-        guard isOnRuntimeThread else { return await submitFromElsewhere(op, cancellable: true) }
+    /// `nonisolated(nonsending)`: a caller on the runtime's thread outside any
+    /// actor pays no executor hop. Any other caller (another thread, or an
+    /// actor, even one pinned to this runtime) goes through a hop to the
+    /// runtime's executor first. That matters for correctness, not only speed:
+    /// code with no actor isolation runs on the runtime's thread only as a
+    /// job of a task that prefers this runtime, so the closures below, which
+    /// run on the generic executor, stay here. A task *without* that
+    /// preference (a detached one calling an actor pinned to the runtime)
+    /// would run them on the global pool, and push to the driver from there.
+    nonisolated(nonsending) public func submit(_ op: Op) async -> Completion {
+        guard isOnRuntimeThread, Self.isNonisolated(#isolation) else { return await submitFromElsewhere(op, cancellable: true) }
+        var pushed: OpKey?
+        if mayCompleteInline, !Task.isCancelled {
+            switch pushInline(op) {
+            case .ready(let completion): return completion
+            case .pending(let key): pushed = key
+            }
+        }
         let token = core.pointee.waiters.reserve()
+        let polls = core.pointee.polls
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
-                start(op, token: token, waiter: continuation)
+                park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)
             }
         } onCancel: {
             requestCancel(token)
@@ -53,23 +70,92 @@ extension Runtime {
     /// the op: for work that must finish once started (``spawnBlocking(_:)``)
     /// and for ops too short to be worth a cancellation handler. Shutdown still
     /// cancels it.
-    public func submitUncancellable(_ op: Op) async -> Completion {
-        guard isOnRuntimeThread else { return await submitFromElsewhere(op, cancellable: false) }
+    nonisolated(nonsending) public func submitUncancellable(_ op: Op) async -> Completion {
+        guard isOnRuntimeThread, Self.isNonisolated(#isolation) else { return await submitFromElsewhere(op, cancellable: false) }
+        var pushed: OpKey?
+        if mayCompleteInline {
+            switch pushInline(op) {
+            case .ready(let completion): return completion
+            case .pending(let key): pushed = key
+            }
+        }
         let token = core.pointee.waiters.reserve()
+        let polls = core.pointee.polls
         return await withUnsafeContinuation { continuation in
-            start(op, token: token, waiter: continuation)
+            park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)
         }
     }
 
-    /// The way in from another thread or actor. A plain (`@concurrent`) async
-    /// function leaves the caller's actor, so the executor preference takes
-    /// the task to the runtime's thread; a `nonisolated(nonsending)` one would
-    /// stay on the caller's actor and never get there.
+    /// Suspends the task on its op: one already `pushed` by an inline attempt,
+    /// or `op`, started now.
+    @inline(__always)
+    private func park(
+        _ op: Op, pushed: OpKey?, token: WaiterToken, waiter: UnsafeContinuation<Completion, Never>, polls: Int
+    ) {
+        if let pushed {
+            awaitPushed(pushed, token: token, waiter: waiter, polls: polls)
+        } else {
+            start(op, token: token, waiter: waiter)
+        }
+    }
+
+    /// Whether the caller runs outside any actor. A function instead of an
+    /// inline `#isolation == nil`: Swift 6.3 crashes compiling that comparison
+    /// in a `nonisolated(nonsending)` function without optimization.
+    @inline(__always)
+    private static func isNonisolated(_ isolation: (any Actor)?) -> Bool { isolation == nil }
+
+    /// The way in from another thread or actor. A `@concurrent` function
+    /// leaves the caller's actor for the generic executor: a task that
+    /// prefers this runtime lands on its thread, any other is given the
+    /// preference for the call.
     @concurrent
     private func submitFromElsewhere(_ op: Op, cancellable: Bool) async -> Completion {
-        await withTaskExecutorPreference(self) {
+        if isOnRuntimeThread {
+            return cancellable ? await submit(op) : await submitUncancellable(op)
+        }
+        return await withTaskExecutorPreference(self) {
             precondition(isOnRuntimeThread, "Runtime: the executor preference did not reach the runtime's thread")
             return cancellable ? await submit(op) : await submitUncancellable(op)
+        }
+    }
+
+    /// Whether an op may try to complete inline, without suspending its task:
+    /// only when nothing else could use the thread (no other ready job, no
+    /// yielder, no cancel or remote work to act on), nothing waits for room in
+    /// the driver, and the task has budget left this turn. Otherwise the task
+    /// suspends and the loop polls for everyone at once.
+    private var mayCompleteInline: Bool {
+        core.pointee.inlineBudget > 0 && core.pointee.jobs.isIdle && core.pointee.waiters.queuedCount == 0
+            && core.pointee.yielders.isEmpty && core.pointee.cancelRequests.isEmpty && !remote.mayHaveWork
+            && driver.inFlight < maxInFlight
+    }
+
+    /// Pushes `op` eagerly; completions of other ops found on the way resume
+    /// their tasks (they run once this one suspends).
+    private func pushInline(_ op: Op) -> PushResult {
+        let result = driver.pushEagerly(op) { completion in
+            core.pointee.eagerDeliveries &+= 1
+            deliver(completion)
+        }
+        if case .ready = result {
+            core.pointee.inlineBudget -= 1
+            core.pointee.inlineCompletions &+= 1
+        }
+        return result
+    }
+
+    /// Parks the task of an op that tried to complete inline and went to the
+    /// driver instead. Nothing may have polled since the push: the op's
+    /// completion would have found no waiter.
+    private func awaitPushed(_ key: OpKey, token: WaiterToken, waiter: UnsafeContinuation<Completion, Never>, polls: Int) {
+        precondition(
+            isOnRuntimeThread && core.pointee.polls == polls,
+            "Runtime: the loop ran between an op's push and its await")
+        // The task may have been cancelled between the push and the handler's
+        // registration; the handler then found the slot reserved.
+        if core.pointee.waiters.markPending(token, key: key, waiter: waiter, pushedFirst: true) || core.pointee.draining {
+            core.pointee.cancelRequests.append(token)
         }
     }
 

@@ -38,6 +38,8 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     let shutDownForRemote = Atomic<Bool>(false)
     /// Most ops the runtime keeps in the driver at once; more wait in the runtime.
     let maxInFlight: Int
+    /// ``RuntimeBuilder/inlineCompletionLimit``.
+    let inlineLimit: Int
     private let owner: pthread_t
     /// The executor that pins actors to this runtime.
     public let serialExecutor: RuntimeSerialExecutor
@@ -51,17 +53,22 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     /// Builds a runtime and its driver from `builder`, on the calling thread.
     public convenience init(builder: RuntimeBuilder) throws(IOError) {
         let driver = try builder.driver.build()
-        self.init(driver: driver, maxInFlight: builder.maxInFlight ?? builder.driver.capacity)
+        self.init(
+            driver: driver, maxInFlight: builder.maxInFlight ?? builder.driver.capacity,
+            inlineCompletionLimit: builder.inlineCompletionLimit)
     }
 
     /// A runtime around an existing driver (for example CompioSim's), owned by
     /// the calling thread. The runtime keeps at most `maxInFlight` ops in the
     /// driver; it must not exceed what the driver accepts.
-    public init(driver: any Driver, maxInFlight: Int = 1024) {
+    /// `inlineCompletionLimit` is ``RuntimeBuilder/inlineCompletionLimit``.
+    public init(driver: any Driver, maxInFlight: Int = 1024, inlineCompletionLimit: Int = 64) {
         precondition(maxInFlight > 0, "Runtime: maxInFlight must be positive, got \(maxInFlight)")
+        precondition(inlineCompletionLimit >= 0, "Runtime: negative inlineCompletionLimit \(inlineCompletionLimit)")
         self.driver = driver
         self.notifier = driver.notifier
         self.maxInFlight = maxInFlight
+        self.inlineLimit = inlineCompletionLimit
         self.owner = pthread_self()
         core = .allocate(capacity: 1)
         core.initialize(to: RuntimeCore())

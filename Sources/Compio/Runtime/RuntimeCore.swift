@@ -25,6 +25,16 @@ struct RuntimeCore {
     var spareCancels: [WaiterToken] = []
     /// Cancel requests made on the runtime's thread, for the loop to act on.
     var cancelRequests: [WaiterToken] = []
+    /// Ops a task may still complete inline (``Runtime/submit(_:)``) before it
+    /// must suspend and let the loop turn; refilled each turn.
+    var inlineBudget = 0
+    /// Driver polls so far; lets an inline completion check that no poll ran
+    /// between its push and its await.
+    var polls = 0
+    /// Ops that completed inline, and completions of other ops found while
+    /// pushing them (counters for tests and tuning).
+    var inlineCompletions = 0
+    var eagerDeliveries = 0
     /// `blockOn` is running.
     var running = false
     /// Shutdown (or the end of `blockOn`) is cancelling and draining everything.

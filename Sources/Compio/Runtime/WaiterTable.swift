@@ -121,16 +121,24 @@ struct WaiterTable<OpWaiter, TimerWaiter> {
     }
 
     /// `reserved → pending`: the driver accepted the op under `key`.
-    mutating func markPending(_ token: WaiterToken, key: OpKey, waiter: OpWaiter) {
+    ///
+    /// An op is normally pushed only after its slot was reserved and found not
+    /// cancelled, so a recorded cancel traps. An op pushed *before* its slot
+    /// was reserved (one that tried to complete inline and did not) may have
+    /// been cancelled in between: pass `pushedFirst`, and when this returns
+    /// `true` the caller must request the driver cancel itself.
+    @discardableResult
+    mutating func markPending(_ token: WaiterToken, key: OpKey, waiter: OpWaiter, pushedFirst: Bool = false) -> Bool {
         let (i, cancelled) = reservedIndex(token, "markPending")
         precondition(key != .immediate, "WaiterTable: pending op without a key")
-        precondition(!cancelled, "WaiterTable: pushing \(token) after its cancel was recorded")
+        precondition(pushedFirst || !cancelled, "WaiterTable: pushing \(token) after its cancel was recorded")
         let k = Int(key.index)
         if k >= byKey.count { byKey.append(contentsOf: repeatElement(0, count: k + 1 - byKey.count)) }
         precondition(byKey[k] == 0, "WaiterTable: driver reused key index \(k) while in flight")
         byKey[k] = UInt32(i + 1)
         slots[i].state = .pending(key, waiter, cancelIssued: false)
         pendingCount += 1
+        return cancelled
     }
 
     /// `reserved → queued`: the driver is full; the op waits in the runtime.

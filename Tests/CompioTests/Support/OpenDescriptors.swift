@@ -36,4 +36,24 @@ extension OpenDescriptors {
         }
         return now
     }
+
+    /// The count once it has stopped changing (the same over 10 ms), or after
+    /// `timeout`: a baseline that does not include descriptors an earlier
+    /// test's runtime is still closing on its own thread.
+    static func baseline(timeout: Duration = .seconds(1)) -> Int {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var last = count()
+        var stableSince = ContinuousClock.now
+        while ContinuousClock.now < deadline {
+            usleep(1_000)
+            let now = count()
+            if now != last {
+                last = now
+                stableSince = ContinuousClock.now
+            } else if ContinuousClock.now - stableSince >= .milliseconds(10) {
+                break
+            }
+        }
+        return last
+    }
 }

@@ -371,6 +371,15 @@ extension EpollDriver: Driver {
         }
     }
 
+    /// ``push(_:)``, except that a NOP is ready at once instead of waiting for
+    /// the next poll. Stream and socket ops are tried during any push already
+    /// and come back `.ready` when the kernel did not say `EAGAIN`; nothing
+    /// else finishes without a poll, so `others` is never called.
+    public func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult {
+        if case .nop = op, !isShutDown { return .ready(Completion(key: .immediate, op: op, result: .success(0))) }
+        return push(op)
+    }
+
     /// A waiting op leaves its queue and completes with `ECANCELED` from the
     /// next poll; a pool op that has not started never runs; one that has
     /// started completes with its real result.
