@@ -138,7 +138,10 @@ private final class CloseOrderLog: @unchecked Sendable {
         let pattern = Pattern(seed: 8)
         let readers = 8
         let chunk = 2 << 20
-        try await FSTest.run(choice) { runtime, dir in
+        // The reads must be in flight when close() is called: with inline
+        // completion, a read from the page cache could finish inside its
+        // submission instead (and close would have nothing to wait for).
+        try await FSTest.run(choice, configure: { $0.inlineCompletionLimit = 0 }) { runtime, dir in
             let path = dir + "/in-flight"
             let writer = try await File.create(path)
             var content = OwnedBuffer(capacity: readers * chunk)

@@ -8,13 +8,14 @@ import Testing
 enum FSTest {
     static func run<T: Sendable>(
         _ choice: DriverBuilder.Choice,
+        configure: @escaping @Sendable (inout RuntimeBuilder) -> Void = { _ in },
         sourceLocation: SourceLocation = #_sourceLocation,
         _ body: @escaping @Sendable (Runtime, String) async throws -> T
     ) async throws -> T {
         let before = OpenDescriptors.count()
         let dir = try Fixture.temporaryDirectory()
         defer { Fixture.remove(dir) }
-        let value = try await RuntimeHarness.run(choice) { runtime in try await body(runtime, dir) }
+        let value = try await RuntimeHarness.run(choice, configure: configure) { runtime in try await body(runtime, dir) }
         #expect(OpenDescriptors.count() == before, "the test left a descriptor open", sourceLocation: sourceLocation)
         return value
     }

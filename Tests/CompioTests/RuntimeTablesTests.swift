@@ -184,3 +184,45 @@ import Testing
         q.endBatch()
     }
 }
+
+/// The inline-completion policy, driven without a runtime.
+@Suite struct InlineCompletionPolicyTests {
+    @Test func theBudgetBoundsInlineCompletionsPerTaskRun() {
+        var policy = InlineCompletionPolicy(limit: 3)
+        #expect(!policy.shouldAttempt(kind: 0, othersReady: false), "no budget before the first run")
+        policy.refill(enabled: true)
+        for _ in 0..<3 {
+            #expect(policy.shouldAttempt(kind: 0, othersReady: false))
+            policy.record(kind: 0, completedInline: true)
+        }
+        #expect(!policy.shouldAttempt(kind: 0, othersReady: false))
+        policy.refill(enabled: true)
+        #expect(policy.shouldAttempt(kind: 0, othersReady: false))
+        policy.refill(enabled: false)
+        #expect(!policy.shouldAttempt(kind: 0, othersReady: false), "draining: no inline completion")
+        policy.refill(enabled: true)
+        policy.revoke()
+        #expect(!policy.shouldAttempt(kind: 0, othersReady: false))
+    }
+
+    @Test func withOtherTasksReadyOnlyKindsThatKeepCompletingInlineAreTried() {
+        var policy = InlineCompletionPolicy(limit: 100)
+        policy.refill(enabled: true)
+        let recv = InlineCompletionPolicy.kind(of: .recv(fd: 0, buffer: OpBuffer(IOBuffer(capacity: 1)), flags: 0))
+        let send = InlineCompletionPolicy.kind(of: .send(fd: 0, buffer: OpBuffer(IOBuffer(capacity: 1)), flags: 0))
+        #expect(recv != send)
+        #expect(policy.shouldAttempt(kind: recv, othersReady: true), "a kind starts at the threshold")
+        policy.record(kind: recv, completedInline: false)
+        #expect(!policy.shouldAttempt(kind: recv, othersReady: true), "one miss drops it below")
+        #expect(policy.shouldAttempt(kind: recv, othersReady: false), "alone, it is still tried")
+        #expect(policy.shouldAttempt(kind: send, othersReady: true), "scores are per kind")
+        // Hits bring a kind back, up to a cap, so a later miss halves a bounded score.
+        for _ in 0..<20 { policy.record(kind: recv, completedInline: true) }
+        #expect(policy.score(recv) == InlineCompletionPolicy.maxScore)
+        #expect(policy.shouldAttempt(kind: recv, othersReady: true))
+        policy.record(kind: recv, completedInline: false)
+        #expect(policy.shouldAttempt(kind: recv, othersReady: true))
+        policy.record(kind: recv, completedInline: false)
+        #expect(!policy.shouldAttempt(kind: recv, othersReady: true))
+    }
+}

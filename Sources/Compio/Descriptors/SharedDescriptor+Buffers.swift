@@ -5,7 +5,7 @@ extension SharedDescriptor {
     /// The buffer stays in this call's frame while the op runs, which is what
     /// keeps its memory alive: a task cannot be destroyed while it awaits.
     @inlinable
-    public func submitRead<B: IoBufMut & ~Copyable>(
+    nonisolated(nonsending) public func submitRead<B: IoBufMut & ~Copyable>(
         _ buffer: consuming B, _ makeOp: (_ fd: Int32, _ into: OpBuffer) -> Op
     ) async -> BufResult<Int, B> {
         guard let runtime = Runtime.current else { return BufResult(.failure(.noRuntime), buffer) }
@@ -18,7 +18,7 @@ extension SharedDescriptor {
     /// Runs a write-like op of `buffer`'s data on the current runtime and hands
     /// the buffer back with the result.
     @inlinable
-    public func submitWrite<B: IoBuf & ~Copyable>(
+    nonisolated(nonsending) public func submitWrite<B: IoBuf & ~Copyable>(
         _ buffer: consuming B, _ makeOp: (_ fd: Int32, _ data: OpBuffer) -> Op
     ) async -> BufResult<Int, B> {
         guard let runtime = Runtime.current else { return BufResult(.failure(.noRuntime), buffer) }
@@ -28,7 +28,7 @@ extension SharedDescriptor {
     }
 
     /// Runs an op that moves no buffer and returns its result.
-    public func submit(_ makeOp: (_ fd: Int32) -> Op) async -> Result<Int, IOError> {
+    nonisolated(nonsending) public func submit(_ makeOp: (_ fd: Int32) -> Op) async -> Result<Int, IOError> {
         guard let runtime = Runtime.current else { return .failure(.noRuntime) }
         return await submit(on: runtime, makeOp).result
     }

@@ -56,7 +56,7 @@ public final class SharedDescriptor: Sendable, CustomStringConvertible {
     ///
     /// After ``close()`` started, the op is not issued: it comes back at once
     /// with ``IOError/closed`` (and its buffers).
-    public func submit(on runtime: Runtime, _ makeOp: (Int32) -> Op) async -> Completion {
+    nonisolated(nonsending) public func submit(on runtime: Runtime, _ makeOp: (Int32) -> Op) async -> Completion {
         guard acquireUse() else { return Completion(key: .immediate, op: makeOp(raw), result: .failure(.closed)) }
         let completion = await runtime.submit(makeOp(raw))
         if releaseUseMustClose() { await issueClose(on: runtime) }
@@ -64,7 +64,7 @@ public final class SharedDescriptor: Sendable, CustomStringConvertible {
     }
 
     /// Like ``submit(on:_:)`` for ops that must not be cancelled half-way.
-    public func submitUncancellable(on runtime: Runtime, _ makeOp: (Int32) -> Op) async -> Completion {
+    nonisolated(nonsending) public func submitUncancellable(on runtime: Runtime, _ makeOp: (Int32) -> Op) async -> Completion {
         guard acquireUse() else { return Completion(key: .immediate, op: makeOp(raw), result: .failure(.closed)) }
         let completion = await runtime.submitUncancellable(makeOp(raw))
         if releaseUseMustClose() { await issueClose(on: runtime) }

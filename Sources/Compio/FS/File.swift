@@ -70,7 +70,7 @@ public struct File: Sendable, AsyncReadAt, AsyncWriteAt {
     // type is specialized in the caller's module instead of looked up at run
     // time on every read (generic metadata cost about 600 instructions per op).
     @inlinable
-    public func read<B: IoBufMut & ~Copyable>(_ buffer: consuming B, at offset: UInt64) async -> BufResult<Int, B> {
+    nonisolated(nonsending) public func read<B: IoBufMut & ~Copyable>(_ buffer: consuming B, at offset: UInt64) async -> BufResult<Int, B> {
         guard let position = Int64(exactly: offset) else { return BufResult(.failure(Self.beyondRange(offset, 0)), buffer) }
         return await descriptor.submitRead(buffer) { .readAt(fd: $0, buffer: $1, offset: position) }
     }
@@ -78,7 +78,7 @@ public struct File: Sendable, AsyncReadAt, AsyncWriteAt {
     /// Writes some of the buffer's data at `offset`; the result is the number
     /// of bytes written, which may be fewer than the data (see ``writeAll(_:at:)``).
     @inlinable
-    public func write<B: IoBuf & ~Copyable>(_ buffer: consuming B, at offset: UInt64) async -> BufResult<Int, B> {
+    nonisolated(nonsending) public func write<B: IoBuf & ~Copyable>(_ buffer: consuming B, at offset: UInt64) async -> BufResult<Int, B> {
         guard let position = Int64(exactly: offset) else { return BufResult(.failure(Self.beyondRange(offset, 0)), buffer) }
         return await descriptor.submitWrite(buffer) { .writeAt(fd: $0, buffer: $1, offset: position) }
     }

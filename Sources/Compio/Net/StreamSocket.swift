@@ -15,14 +15,14 @@ extension StreamSocket {
     /// 0 means the peer shut its writing side (end of stream).
     // Inlinable, like File's, so the caller's buffer type is specialized.
     @inlinable
-    public func read<B: IoBufMut & ~Copyable>(_ buffer: consuming B) async -> BufResult<Int, B> {
+    nonisolated(nonsending) public func read<B: IoBufMut & ~Copyable>(_ buffer: consuming B) async -> BufResult<Int, B> {
         await socket.descriptor.submitRead(buffer) { .recv(fd: $0, buffer: $1, flags: 0) }
     }
 
     /// Sends some of the buffer's data and returns how many bytes went out.
     /// A peer that is gone gives `EPIPE`, never `SIGPIPE`.
     @inlinable
-    public func write<B: IoBuf & ~Copyable>(_ buffer: consuming B) async -> BufResult<Int, B> {
+    nonisolated(nonsending) public func write<B: IoBuf & ~Copyable>(_ buffer: consuming B) async -> BufResult<Int, B> {
         await socket.descriptor.submitWrite(buffer) { .send(fd: $0, buffer: $1, flags: CLINUX_MSG_NOSIGNAL) }
     }
 

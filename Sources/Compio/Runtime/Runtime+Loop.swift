@@ -61,9 +61,12 @@ extension Runtime {
         processCancels()
         // No inline completion while draining: ops started then must reach
         // the driver's cancel; nor under test faults, which watch every waiter.
-        core.pointee.inlineBudget = core.pointee.draining || core.pointee.testing != nil ? 0 : inlineLimit
+        let inline = !core.pointee.draining && core.pointee.testing == nil
         core.pointee.jobs.beginBatch()
-        while let job = core.pointee.jobs.nextInBatch() { run(job) }
+        while let job = core.pointee.jobs.nextInBatch() {
+            core.pointee.inline.refill(enabled: inline)
+            run(job)
+        }
         core.pointee.jobs.endBatch()
         processCancels()
         pushQueued()
@@ -158,7 +161,7 @@ extension Runtime {
     /// Cancels and drains everything in flight; see ``blockOn(_:)``.
     func drain() {
         core.pointee.draining = true
-        core.pointee.inlineBudget = 0
+        core.pointee.inline.revoke()
         defer { core.pointee.draining = false }
         tasks.cancelAll()
         var idleTurns = 0

@@ -32,10 +32,11 @@ extension Runtime {
     ///
     /// An awaited op costs no heap allocation once the runtime's tables have
     /// grown: the continuation lives in the task's frame and the waiter in a
-    /// reused slot. When no other task is ready to run and the kernel finishes
-    /// the op while it is submitted (a NOP, a read from the page cache), the
-    /// call returns without suspending at all, at most
-    /// ``RuntimeBuilder/inlineCompletionLimit`` times in a row.
+    /// reused slot. An op the kernel finishes while it is submitted (a NOP, a
+    /// read from the page cache, a send with room in the socket buffer) may
+    /// return without suspending the task at all; ``InlineCompletionPolicy``
+    /// says when that is tried, and ``RuntimeBuilder/inlineCompletionLimit``
+    /// bounds how often per task run.
     ///
     /// `nonisolated(nonsending)`: a caller on the runtime's thread outside any
     /// actor pays no executor hop. Any other caller (another thread, or an
@@ -49,8 +50,8 @@ extension Runtime {
     nonisolated(nonsending) public func submit(_ op: Op) async -> Completion {
         guard isOnRuntimeThread, Self.isNonisolated(#isolation) else { return await submitFromElsewhere(op, cancellable: true) }
         var pushed: OpKey?
-        if mayCompleteInline, !Task.isCancelled {
-            switch pushInline(op) {
+        if let kind = inlineAttempt(op), !Task.isCancelled {
+            switch pushInline(op, kind: kind) {
             case .ready(let completion): return completion
             case .pending(let key): pushed = key
             }
@@ -73,8 +74,8 @@ extension Runtime {
     nonisolated(nonsending) public func submitUncancellable(_ op: Op) async -> Completion {
         guard isOnRuntimeThread, Self.isNonisolated(#isolation) else { return await submitFromElsewhere(op, cancellable: false) }
         var pushed: OpKey?
-        if mayCompleteInline {
-            switch pushInline(op) {
+        if let kind = inlineAttempt(op) {
+            switch pushInline(op, kind: kind) {
             case .ready(let completion): return completion
             case .pending(let key): pushed = key
             }
@@ -120,28 +121,27 @@ extension Runtime {
         }
     }
 
-    /// Whether an op may try to complete inline, without suspending its task:
-    /// only when nothing else could use the thread (no other ready job, no
-    /// yielder, no cancel or remote work to act on), nothing waits for room in
-    /// the driver, and the task has budget left this turn. Otherwise the task
-    /// suspends and the loop polls for everyone at once.
-    private var mayCompleteInline: Bool {
-        core.pointee.inlineBudget > 0 && core.pointee.jobs.isIdle && core.pointee.waiters.queuedCount == 0
-            && core.pointee.yielders.isEmpty && core.pointee.cancelRequests.isEmpty && !remote.mayHaveWork
-            && driver.inFlight < maxInFlight
+    /// The op's kind (``InlineCompletionPolicy/kind(of:)``) when it should try
+    /// to complete inline, else `nil`. Never while ops wait in the runtime for
+    /// room in the driver: they go first.
+    private func inlineAttempt(_ op: Op) -> Int? {
+        guard core.pointee.waiters.queuedCount == 0, driver.inFlight < maxInFlight else { return nil }
+        let kind = InlineCompletionPolicy.kind(of: op)
+        let othersReady = !core.pointee.jobs.isIdle || !core.pointee.yielders.isEmpty
+            || !core.pointee.cancelRequests.isEmpty || remote.mayHaveWork
+        return core.pointee.inline.shouldAttempt(kind: kind, othersReady: othersReady) ? kind : nil
     }
 
     /// Pushes `op` eagerly; completions of other ops found on the way resume
     /// their tasks (they run once this one suspends).
-    private func pushInline(_ op: Op) -> PushResult {
+    private func pushInline(_ op: Op, kind: Int) -> PushResult {
         let result = driver.pushEagerly(op) { completion in
             core.pointee.eagerDeliveries &+= 1
             deliver(completion)
         }
-        if case .ready = result {
-            core.pointee.inlineBudget -= 1
-            core.pointee.inlineCompletions &+= 1
-        }
+        let completed = if case .ready = result { true } else { false }
+        core.pointee.inline.record(kind: kind, completedInline: completed)
+        if completed { core.pointee.inlineCompletions &+= 1 }
         return result
     }
 

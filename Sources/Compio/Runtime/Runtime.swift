@@ -38,8 +38,6 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     let shutDownForRemote = Atomic<Bool>(false)
     /// Most ops the runtime keeps in the driver at once; more wait in the runtime.
     let maxInFlight: Int
-    /// ``RuntimeBuilder/inlineCompletionLimit``.
-    let inlineLimit: Int
     private let owner: pthread_t
     /// The executor that pins actors to this runtime.
     public let serialExecutor: RuntimeSerialExecutor
@@ -64,14 +62,12 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     /// `inlineCompletionLimit` is ``RuntimeBuilder/inlineCompletionLimit``.
     public init(driver: any Driver, maxInFlight: Int = 1024, inlineCompletionLimit: Int = 64) {
         precondition(maxInFlight > 0, "Runtime: maxInFlight must be positive, got \(maxInFlight)")
-        precondition(inlineCompletionLimit >= 0, "Runtime: negative inlineCompletionLimit \(inlineCompletionLimit)")
         self.driver = driver
         self.notifier = driver.notifier
         self.maxInFlight = maxInFlight
-        self.inlineLimit = inlineCompletionLimit
         self.owner = pthread_self()
         core = .allocate(capacity: 1)
-        core.initialize(to: RuntimeCore())
+        core.initialize(to: RuntimeCore(inlineLimit: inlineCompletionLimit))
         serialExecutor = RuntimeSerialExecutor()
         serialExecutor.runtime = self
     }

@@ -5,13 +5,12 @@ public struct RuntimeBuilder: Sendable {
     /// Most ops the runtime keeps in the driver at once; further ops wait in the
     /// runtime, in order. `nil`: the driver's capacity.
     public var maxInFlight: Int?
-    /// Most ops in a row a task may complete inline, without suspending, before
-    /// it yields to the loop (see ``Runtime/submit(_:)``). Inline completion
-    /// happens only when no other task is ready to run and the driver can
-    /// submit the op at no cost to batching; this bound keeps timers, remote
-    /// work and new completions from waiting behind a task whose ops the
-    /// kernel keeps finishing at once (reads from the page cache). `0` turns
-    /// inline completion off: every op then suspends its task.
+    /// Most ops a task may complete inline, without suspending, each time it
+    /// runs (see ``Runtime/submit(_:)``); then its next op suspends it and the
+    /// loop turns. This bound keeps timers, other tasks and new completions
+    /// from waiting behind a task whose ops the kernel keeps finishing at once
+    /// (reads from the page cache). `0` turns inline completion off: every op
+    /// then suspends its task.
     public var inlineCompletionLimit = 64
 
     /// Default settings; the driver kind comes from `COMPIO_DRIVER` if set.

@@ -25,9 +25,8 @@ struct RuntimeCore {
     var spareCancels: [WaiterToken] = []
     /// Cancel requests made on the runtime's thread, for the loop to act on.
     var cancelRequests: [WaiterToken] = []
-    /// Ops a task may still complete inline (``Runtime/submit(_:)``) before it
-    /// must suspend and let the loop turn; refilled each turn.
-    var inlineBudget = 0
+    /// When ops try to complete inline (``Runtime/submit(_:)``).
+    var inline: InlineCompletionPolicy
     /// Driver polls so far; lets an inline completion check that no poll ran
     /// between its push and its await.
     var polls = 0
@@ -43,4 +42,8 @@ struct RuntimeCore {
     var isShutDown = false
     /// Self-checks and injected bugs for tests; `nil` outside them.
     var testing: RuntimeTesting?
+
+    init(inlineLimit: Int) {
+        inline = InlineCompletionPolicy(limit: inlineLimit)
+    }
 }

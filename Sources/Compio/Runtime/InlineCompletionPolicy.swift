@@ -1,0 +1,95 @@
+/// Decides when an op tries to complete inline, that is, when ``Runtime/submit(_:)``
+/// submits it at once and returns without suspending if the kernel finished it
+/// during submission.
+///
+/// Suspending and resuming a task costs about a microsecond (continuation,
+/// executor enqueue, status-record locks); one more trip into the kernel costs
+/// a fifth of that. So an attempt pays whenever it usually succeeds, and costs
+/// little when nothing else is ready to run (the loop would enter the kernel
+/// next anyway). When other tasks are ready, an attempt also submits early the
+/// ops they queued, and a miss is a wasted syscall: there the policy attempts
+/// only op kinds that have been completing inline lately (a page-cache read, a
+/// send with room in the socket buffer), and not those that keep missing (a
+/// receive that waits for the peer).
+///
+/// A budget bounds the inline completions of one task run, as tokio's coop
+/// budget does: a task whose ops always finish at once must still let timers,
+/// other tasks and new completions in.
+///
+/// A value type on the runtime's thread, driven by the runtime and by tests.
+struct InlineCompletionPolicy {
+    /// Op kinds with separate scores; see ``kind(of:)``.
+    static let kindCount = 18
+    /// A kind whose score is at least this is attempted while other tasks are ready.
+    static let threshold: UInt8 = 4
+    static let maxScore: UInt8 = 8
+
+    /// Inline completions allowed per task run.
+    let limit: Int
+    /// Inline completions left in this task run.
+    private(set) var budget = 0
+    /// Per kind: recent success, +1 per inline completion, halved per miss.
+    private var scores: [UInt8]
+
+    init(limit: Int) {
+        precondition(limit >= 0, "InlineCompletionPolicy: negative limit \(limit)")
+        self.limit = limit
+        scores = Array(repeating: Self.threshold, count: Self.kindCount)
+    }
+
+    /// A task is about to run: a fresh budget, or none (`enabled` false while
+    /// the runtime drains or runs test faults).
+    mutating func refill(enabled: Bool) {
+        budget = enabled ? limit : 0
+    }
+
+    /// Takes the budget away, for the rest of this task run.
+    mutating func revoke() { budget = 0 }
+
+    /// Whether an op of `kind` should try to complete inline.
+    func shouldAttempt(kind: Int, othersReady: Bool) -> Bool {
+        budget > 0 && (!othersReady || scores[kind] >= Self.threshold)
+    }
+
+    /// Records the outcome of an attempt.
+    mutating func record(kind: Int, completedInline: Bool) {
+        if completedInline {
+            precondition(budget > 0, "InlineCompletionPolicy: inline completion without budget")
+            budget -= 1
+            if scores[kind] < Self.maxScore { scores[kind] += 1 }
+        } else {
+            scores[kind] /= 2
+        }
+    }
+
+    /// The score of `kind` (for tests).
+    func score(_ kind: Int) -> UInt8 { scores[kind] }
+
+    /// The kind an op is scored under: its case, with the rarely inline ones
+    /// (metadata, directory ops, socket setup) sharing one score.
+    static func kind(of op: Op) -> Int {
+        switch op {
+        case .nop: 0
+        case .read: 1
+        case .readAt: 2
+        case .write: 3
+        case .writeAt: 4
+        case .readVectored: 5
+        case .readVectoredAt: 6
+        case .writeVectored: 7
+        case .writeVectoredAt: 8
+        case .send: 9
+        case .recv: 10
+        case .sendTo: 11
+        case .recvFrom: 12
+        case .sendMessage: 13
+        case .recvMessage: 14
+        case .accept: 15
+        case .connect: 16
+        case .sync, .openAt, .close, .metadata, .metadataAt, .unlinkAt, .makeDirectoryAt, .renameAt, .symlinkAt,
+            .linkAt, .truncate, .socket, .bind, .listen, .shutdown, .getSocketOption, .setSocketOption,
+            .socketAddress, .pollOnce, .asyncify:
+            17
+        }
+    }
+}
