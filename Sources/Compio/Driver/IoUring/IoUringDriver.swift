@@ -17,21 +17,18 @@ import SystemPackage
 ///
 /// Use it from the thread that created it; only ``notifier`` is for other threads.
 public final class IoUringDriver {
-    /// Where an op went.
+    /// Where an op went: the driver's per-op data in the ``OpTable``.
+    ///
+    /// Trivially copyable on purpose: the pool ticket and datagram header that
+    /// a few ops also need live in side tables (``poolTickets``, ``headers``),
+    /// so that the table's slots copy without reference counting on every op.
     enum Route {
         /// In the ring (its SQE is in ``unsubmitted`` until handed to the kernel).
         case ring
         /// Waiting for room in the submission queue.
         case backlog
-        /// On the thread pool.
-        case pool(PoolTicket)
-    }
-
-    /// The driver's per-op data in the ``OpTable``.
-    struct Extra {
-        var route: Route
-        /// Kept alive with the op for `sendTo`/`recvFrom`.
-        var header: DatagramHeader?
+        /// On the thread pool (its ticket is in ``poolTickets``).
+        case pool
     }
 
     /// `user_data` of cancel SQEs; never a valid key (``OpKey/immediate`` is `.max`).
@@ -64,7 +61,12 @@ public final class IoUringDriver {
     // reentrantly (completions are handed out after each table update), so the
     // dynamic exclusivity checks would only cost: they were 14 % of an awaited
     // NOP's instructions (callgrind, BENCHMARKS.md).
-    @exclusivity(unchecked) private var table = OpTable<Extra>(capacity: IoUringDriver.tableCapacity)
+    @exclusivity(unchecked) private var table = OpTable<Route>(capacity: IoUringDriver.tableCapacity)
+    /// Pool ops' tickets, by key index.
+    @exclusivity(unchecked) private var poolTickets: [UInt32: PoolTicket] = [:]
+    /// `sendTo`/`recvFrom` headers, by key index: the kernel reads and writes
+    /// them until the op completes.
+    @exclusivity(unchecked) private var headers: [UInt32: DatagramHeader] = [:]
     /// Ring ops whose SQE was filled but not yet handed to the kernel, with the
     /// SQE, so a cancel can still turn it into a NOP.
     @exclusivity(unchecked) private var unsubmitted: [(key: OpKey, sqe: UnsafeMutablePointer<io_uring_sqe>)] = []
@@ -176,7 +178,8 @@ public final class IoUringDriver {
     private func place(_ key: OpKey, _ op: Op, into sqe: UnsafeMutablePointer<io_uring_sqe>, routed: Bool) {
         let header = Self.prepare(op, into: sqe)
         io_uring_sqe_set_data64(sqe, key.raw)
-        if !routed || header != nil { table.setExtra(key, Extra(route: .ring, header: header)) }
+        if !routed { table.setExtra(key, .ring) }
+        if let header { headers[key.index] = header }
         unsubmitted.append((key, sqe))
         ringInFlight += 1
     }
@@ -219,14 +222,15 @@ public final class IoUringDriver {
     }
 
     private func pushToPool(_ op: Op) -> PushResult {
-        let key = table.insert(op, extra: Extra(route: .backlog, header: nil))
+        let key = table.insert(op, extra: .backlog)
         guard let ticket = bridge.submit(key: key, op: op, execute: { BlockingOps.execute($0) }) else {
             _ = table.complete(key)
             return .ready(Completion(key: .immediate, op: op, result: .failure(.poolBusy)))
         }
         let submitted = table.submit(key)
         assert(submitted, "IoUringDriver: fresh pool op \(key) not submittable")
-        table.setExtra(key, Extra(route: .pool(ticket), header: nil))
+        table.setExtra(key, .pool)
+        poolTickets[key.index] = ticket
         return .pending(key)
     }
 
@@ -310,6 +314,8 @@ public final class IoUringDriver {
         }
         ringInFlight -= 1
         assert(ringInFlight >= 0, "IoUringDriver: negative ring op count")
+        // Kept alive until here: the kernel wrote the peer's address into it.
+        let header = headers.isEmpty ? nil : headers.removeValue(forKey: key.index)
         if done.lifecycle.state == .cancelRequested(submitted: false) {
             // It ran as a NOP: the op itself never ran.
             return Completion(key: key, op: done.op, result: .failure(.errno(.canceled)))
@@ -317,13 +323,13 @@ public final class IoUringDriver {
         if cqe.res < 0 {
             return Completion(key: key, op: done.op, result: .failure(.code(-cqe.res)))
         }
-        // The header (kept in `done`) stays alive until the address is read back.
-        let descriptor = Self.finishSuccess(done.op, result: cqe.res, header: done.extra?.header)
+        let descriptor = Self.finishSuccess(done.op, result: cqe.res, header: header)
         return Completion(key: key, op: done.op, result: .success(Int(cqe.res)), descriptor: descriptor)
     }
 
     private func finish(_ key: OpKey, result: Result<Int, IOError>, descriptor: OwnedDescriptor?) -> Completion {
         guard let done = table.complete(key) else { preconditionFailure("IoUringDriver: \(key) completed twice") }
+        if !poolTickets.isEmpty { poolTickets.removeValue(forKey: key.index) }
         return Completion(key: key, op: done.op, result: result, descriptor: descriptor)
     }
 
@@ -349,8 +355,12 @@ public final class IoUringDriver {
 
 /// Ops the kernel never returned at shutdown, kept alive for good.
 private final class AbandonedOps {
-    let table: OpTable<IoUringDriver.Extra>
-    init(table: OpTable<IoUringDriver.Extra>) { self.table = table }
+    let table: OpTable<IoUringDriver.Route>
+    let headers: [UInt32: DatagramHeader]
+    init(table: OpTable<IoUringDriver.Route>, headers: [UInt32: DatagramHeader]) {
+        self.table = table
+        self.headers = headers
+    }
 }
 
 extension IoUringDriver: Driver {
@@ -375,11 +385,11 @@ extension IoUringDriver: Driver {
         if op.completesInline { return .ready(Completion(key: .immediate, op: op, result: BlockingOps.execute(op).0)) }
         guard probe.supports(op), !routesToPool(op) else { return pushToPool(op) }
         if backlog.isEmpty, let sqe = nextSQE() {
-            let key = table.insert(op, extra: Extra(route: .ring, header: nil))
+            let key = table.insert(op, extra: .ring)
             place(key, op, into: sqe, routed: true)
             return .pending(key)
         }
-        let key = table.insert(op, extra: Extra(route: .backlog, header: nil))
+        let key = table.insert(op, extra: .backlog)
         backlog.append(key)
         backlogPeak = max(backlogPeak, backlog.count)
         return .pending(key)
@@ -414,8 +424,8 @@ extension IoUringDriver: Driver {
     /// Asks for `key`'s cancellation. An op not yet handed to the kernel never
     /// runs; its `ECANCELED` completion comes from the next poll.
     public func cancel(_ key: OpKey) {
-        guard let action = table.requestCancel(key), let extra = table.extra(key) else { return }
-        switch (action, extra.route) {
+        guard let action = table.requestCancel(key), let route = table.extra(key) else { return }
+        switch (action, route) {
         case (.none, _):
             break
         case (.completeUnsubmitted, .ring):
@@ -430,10 +440,11 @@ extension IoUringDriver: Driver {
             cancelledEarly.append(key)
         case (.issueCancel, .ring):
             pushCancel(key.raw)
-        case (.issueCancel, .pool(let ticket)):
+        case (.issueCancel, .pool):
+            guard let ticket = poolTickets[key.index] else { preconditionFailure("IoUringDriver: pool op \(key) has no ticket") }
             ticket.cancel()
         case (.completeUnsubmitted, _), (.issueCancel, .backlog):
-            preconditionFailure("IoUringDriver: cancel \(action) for \(key) in route \(extra.route)")
+            preconditionFailure("IoUringDriver: cancel \(action) for \(key) in route \(route)")
         }
     }
 
@@ -464,7 +475,7 @@ extension IoUringDriver: Driver {
         if abandoned {
             // The kernel may still write into these ops' memory: keep it forever
             // rather than free it under the kernel.
-            _ = Unmanaged.passRetained(AbandonedOps(table: table))
+            _ = Unmanaged.passRetained(AbandonedOps(table: table, headers: headers))
             let message = "IoUringDriver: \(ringInFlight) ops still in the kernel at shutdown; their memory is leaked on purpose\n"
             _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
         }
@@ -472,6 +483,8 @@ extension IoUringDriver: Driver {
         // closures; their late results are dropped with the bridge.
         PoolBridge.awaitRelease(&bridge, until: deadline)
         table = OpTable(capacity: 1)
+        headers = [:]
+        poolTickets = [:]
         // Close the ring first, then free what the kernel wrote into.
         io_uring_queue_exit(ring)
         ring.deallocate()
