@@ -59,13 +59,17 @@ public struct OpTable<Extra> {
     public mutating func insert(_ op: Op, extra: Extra? = nil) -> OpKey {
         precondition(!isFull, "OpTable: more than \(capacity) ops in flight")
         storedCount += 1
-        if let index = free.popLast() {
-            let i = Int(index)
-            assert(slots[i].op == nil, "OpTable: free slot \(i) still holds an op")
-            slots[i].op = op
-            slots[i].lifecycle = OpLifecycle()
-            slots[i].extra = extra
-            return OpKey(index: index, generation: slots[i].generation)
+        if !free.isEmpty {
+            let index = free.removeLast()
+            return slots.withUnsafeMutableBufferPointer { slots in
+                // One uniqueness check for the three stores.
+                let slot = slots.baseAddress! + Int(index)
+                assert(slot.pointee.op == nil, "OpTable: free slot \(index) still holds an op")
+                slot.pointee.op = op
+                slot.pointee.lifecycle = OpLifecycle()
+                slot.pointee.extra = extra
+                return OpKey(index: index, generation: slot.pointee.generation)
+            }
         }
         let index = UInt32(slots.count)
         slots.append(Slot(op: op, lifecycle: OpLifecycle(), extra: extra, generation: 0))
@@ -134,12 +138,14 @@ public struct OpTable<Extra> {
     @inlinable
     public mutating func complete(_ key: OpKey) -> (op: Op, extra: Extra?, lifecycle: OpLifecycle)? {
         guard let i = slotIndex(key) else { return nil }
-        let lifecycle = slots[i].lifecycle
-        slots[i].lifecycle.complete()
-        slots[i].lifecycle.take()
-        let op = slots[i].op.take()!
-        let extra = slots[i].extra.take()
-        slots[i].generation &+= 1
+        let (op, extra, lifecycle) = slots.withUnsafeMutableBufferPointer { slots in
+            let slot = slots.baseAddress! + i
+            let lifecycle = slot.pointee.lifecycle
+            slot.pointee.lifecycle.complete()
+            slot.pointee.lifecycle.take()
+            slot.pointee.generation &+= 1
+            return (slot.pointee.op.take()!, slot.pointee.extra.take(), lifecycle)
+        }
         free.append(UInt32(i))
         storedCount -= 1
         assert(storedCount >= 0, "OpTable: negative count")
