@@ -24,6 +24,54 @@ import Testing
         #expect(IOBuffer.live == liveBefore)
     }
 
+    /// A structured child of a spawned task inherits the task's cancel scope
+    /// (a task local) but not its handler: cancelling the child through its
+    /// group must still reach the child's op.
+    @Test(.timeLimit(.minutes(1)), arguments: TestDrivers.choices)
+    func cancellingAStructuredChildOfASpawnedTaskCancelsItsOp(choice: DriverBuilder.Choice) async throws {
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let errors = try await RuntimeHarness.run(choice) { runtime in
+            await runtime.spawn { () async -> [IOError?] in
+                await withTaskGroup(of: IOError?.self) { group in
+                    for _ in 0..<2 {
+                        group.addTask { await runtime.submit(.read(fd: pipe.read, buffer: OpBuffer(IOBuffer(capacity: 8)))).error }
+                    }
+                    await runtime.waitUntil(timeout: .seconds(1)) { runtime.inFlight == 2 }
+                    group.cancelAll()
+                    var errors: [IOError?] = []
+                    for await e in group { errors.append(e) }
+                    return errors
+                }
+            }.value
+        }
+        #expect(errors == [.errno(.canceled), .errno(.canceled)])
+    }
+
+    /// A spawned task cancelled while it waits on something other than an op
+    /// (here a sibling's value) has no op to cancel then; its next op finds
+    /// the task cancelled and does not run.
+    @Test(arguments: TestDrivers.choices)
+    func aTaskCancelledBetweenOpsHasItsNextOpRefused(choice: DriverBuilder.Choice) async throws {
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let payload: [UInt8] = [1, 2, 3]
+        #expect(write(pipe.write, payload, payload.count) == payload.count)
+        let (error, unread) = try await RuntimeHarness.run(choice) { runtime in
+            let gate = Event()
+            let task = runtime.spawn { () async -> IOError? in
+                await gate.wait()
+                return await runtime.submit(.read(fd: pipe.read, buffer: OpBuffer(IOBuffer(capacity: 8)))).error
+            }
+            await runtime.yield()
+            task.cancel()
+            gate.notify()
+            return (await task.value, Fixture.pendingBytes(pipe.read))
+        }
+        #expect(error == .errno(.canceled))
+        #expect(unread == payload.count, "the read did not run")
+    }
+
     @Test(arguments: TestDrivers.choices)
     func aCancelRacingWithDataGivesECANCELEDOrTheRealResult(choice: DriverBuilder.Choice) async throws {
         let pipe = try Fixture.pipe()

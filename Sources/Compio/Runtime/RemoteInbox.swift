@@ -9,6 +9,7 @@ final class RemoteInbox: Sendable {
     private struct Contents: ~Copyable {
         var jobs: [ReadyJob] = []
         var cancels: [WaiterToken] = []
+        var scopeCancels: [TaskCancelScope] = []
     }
 
     private let contents = Mutex(Contents())
@@ -29,14 +30,20 @@ final class RemoteInbox: Sendable {
         nonEmpty.store(true, ordering: .releasing)
     }
 
+    func pushCancel(_ scope: TaskCancelScope) {
+        contents.withLock { $0.scopeCancels.append(scope) }
+        nonEmpty.store(true, ordering: .releasing)
+    }
+
     /// Swaps everything into the caller's empty buffers, which the inbox keeps
     /// in exchange (capacity and all).
-    func drain(jobs: inout [ReadyJob], cancels: inout [WaiterToken]) {
-        precondition(jobs.isEmpty && cancels.isEmpty, "RemoteInbox: drain into non-empty buffers")
+    func drain(jobs: inout [ReadyJob], cancels: inout [WaiterToken], scopeCancels: inout [TaskCancelScope]) {
+        precondition(jobs.isEmpty && cancels.isEmpty && scopeCancels.isEmpty, "RemoteInbox: drain into non-empty buffers")
         nonEmpty.store(false, ordering: .releasing)
         contents.withLock { c in
             swap(&c.jobs, &jobs)
             swap(&c.cancels, &cancels)
+            swap(&c.scopeCancels, &scopeCancels)
         }
     }
 }

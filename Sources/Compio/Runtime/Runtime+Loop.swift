@@ -36,7 +36,7 @@ extension Runtime {
         let box = BlockOnResult<T, E>()
         Task(executorPreference: self) { [self] in
             do throws(E) {
-                box.result = .success(try await body())
+                box.result = .success(try await withCancelScope { () async throws(E) -> T in try await body() })
             } catch {
                 box.result = .failure(error)
             }
@@ -72,6 +72,7 @@ extension Runtime {
         pushQueued()
 
         let idle = core.pointee.jobs.isEmpty && !remote.mayHaveWork && core.pointee.cancelRequests.isEmpty
+            && core.pointee.scopeCancels.isEmpty
             && core.pointee.yielders.isEmpty && !finished()
         if idle || driver.inFlight > 0 {
             var timeout: Duration? = .zero
@@ -115,16 +116,25 @@ extension Runtime {
 
     private func takeRemote() {
         guard remote.mayHaveWork else { return }
-        remote.drain(jobs: &core.pointee.spareJobs, cancels: &core.pointee.spareCancels)
+        remote.drain(
+            jobs: &core.pointee.spareJobs, cancels: &core.pointee.spareCancels,
+            scopeCancels: &core.pointee.spareScopeCancels)
         for i in core.pointee.spareJobs.indices { core.pointee.jobs.push(core.pointee.spareJobs[i]) }
         core.pointee.cancelRequests.append(contentsOf: core.pointee.spareCancels)
+        core.pointee.scopeCancels.append(contentsOf: core.pointee.spareScopeCancels)
         core.pointee.spareJobs.removeAll(keepingCapacity: true)
         core.pointee.spareCancels.removeAll(keepingCapacity: true)
+        core.pointee.spareScopeCancels.removeAll(keepingCapacity: true)
     }
 
     /// Acts on recorded cancel requests. Only here, on the loop, does a cancel
     /// touch the driver or resume a waiter.
     func processCancels() {
+        // A cancelled task's op, if it waits on one now; otherwise its next op
+        // finds the task cancelled and is not run.
+        while let scope = core.pointee.scopeCancels.popLast() {
+            if let token = scope.waiting { core.pointee.cancelRequests.append(token) }
+        }
         while let token = core.pointee.cancelRequests.popLast() {
             switch core.pointee.waiters.requestCancel(token) {
             case .stale, .recorded, .alreadyIssued:

@@ -9,9 +9,9 @@ extension Runtime {
     @discardableResult
     public func spawn<T: Sendable>(_ body: sending @escaping () async -> T) -> JoinHandle<T, Never> {
         let id = tasks.reserveID()
-        let task = Task(executorPreference: self) { [tasks] in
+        let task = Task(executorPreference: self) { [self] in
             defer { tasks.finished(id) }
-            return await body()
+            return await withCancelScope { await body() }
         }
         tasks.insert(id, task)
         return JoinHandle(task: task)
@@ -21,9 +21,9 @@ extension Runtime {
     @discardableResult
     public func spawn<T: Sendable>(_ body: sending @escaping () async throws -> T) -> JoinHandle<T, any Error> {
         let id = tasks.reserveID()
-        let task = Task(executorPreference: self) { [tasks] in
+        let task = Task(executorPreference: self) { [self] in
             defer { tasks.finished(id) }
-            return try await body()
+            return try await withCancelScope { () async throws -> T in try await body() }
         }
         tasks.insert(id, task)
         return JoinHandle(task: task)

@@ -58,6 +58,16 @@ extension Runtime {
         }
         let token = core.pointee.waiters.reserve()
         let polls = core.pointee.polls
+        if let scope = TaskCancelScope.ofCurrentTask {
+            // The task's own handler cancels whatever op `waiting` names.
+            if pushed == nil, Task.isCancelled { _ = core.pointee.waiters.recordCancelIfReserved(token) }
+            let completion = await withUnsafeContinuation { continuation in
+                park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)
+                scope.waiting = token
+            }
+            scope.waiting = nil
+            return completion
+        }
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
                 park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)

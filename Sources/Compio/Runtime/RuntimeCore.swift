@@ -25,6 +25,10 @@ struct RuntimeCore {
     var spareCancels: [WaiterToken] = []
     /// Cancel requests made on the runtime's thread, for the loop to act on.
     var cancelRequests: [WaiterToken] = []
+    /// Tasks cancelled as a whole (``TaskCancelScope``): the loop cancels the
+    /// op each one waits on.
+    var scopeCancels: [TaskCancelScope] = []
+    var spareScopeCancels: [TaskCancelScope] = []
     /// When ops try to complete inline (``Runtime/submit(_:)``).
     var inline: InlineCompletionPolicy
     /// Driver polls so far; lets an inline completion check that no poll ran
