@@ -10,10 +10,27 @@ enum SimOutcome {
 }
 
 extension SimDriver {
-    /// Hands the op to the simulated kernel: it becomes due after a seeded latency.
-    func submit(_ key: OpKey) {
+    /// Submits every staged op, in push order. `eagerly`: an eager push's
+    /// submission, where ops may complete during submission.
+    func submitStaged(eagerly: Bool = false) {
+        guard !staged.isEmpty else { return }
+        let toSubmit = staged
+        staged.removeAll(keepingCapacity: true)
+        for key in toSubmit { submit(key, eagerly: eagerly) }
+    }
+
+    /// Hands the op to the simulated kernel: it becomes due after a seeded
+    /// latency, or at once when an eager push's submission finishes it (drawn
+    /// only for ops that can complete during submission).
+    func submit(_ key: OpKey, eagerly: Bool = false) {
         guard let pending = pending(key), table.submit(key) else { return }
         let op = pending.op
+        if eagerly && pending.shape.mayCompleteDuringSubmission && streams[.eager].chance(inlineCompletionChance) {
+            pending.channel?.queue.append(key)
+            record(.submit, key: key, name: op.name, value: 0, detail: .text("during submission"))
+            schedule(after: 0, .becomeDue(key))
+            return
+        }
         var latency = streams[.latency].int64(in: pending.shape.speed.nanoseconds)
         if fault(faults.latencySpike, "latency spike", key: key, op: op) {
             latency += streams[.faults].int64(in: faults.latencySpikeNanoseconds)

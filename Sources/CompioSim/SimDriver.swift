@@ -41,6 +41,12 @@ public final class SimDriver: Driver {
     public let faults: FaultPlan
     /// Most completions one poll hands out.
     public var maxBatch = 8
+    /// How often ``pushEagerly(_:_:)`` submits at once (drawn from the
+    /// ``SimDecision/eager`` stream); otherwise it is a plain ``push(_:)``.
+    public var eagerSubmissionChance = 0.75
+    /// How often an op that an eager push submits, and that the kernel could
+    /// finish during submission, does: it then runs at the current instant.
+    public var inlineCompletionChance = 0.5
     /// How long a connect keeps retrying an unreachable or overloaded peer before `ETIMEDOUT`.
     public var connectTimeout: Duration = .seconds(5)
 
@@ -132,7 +138,11 @@ public final class SimDriver: Driver {
     public func attach(_ fd: Int32) throws(IOError) {}
 
     /// Starts `op`: resolves its descriptors, then submits it now or at the next poll.
-    public func push(_ op: Op) -> PushResult {
+    public func push(_ op: Op) -> PushResult { start(op, staging: false) }
+
+    /// ``push(_:)``'s work; `staging` always stages the op (an eager push
+    /// submits it with everything staged before it), instead of drawing.
+    func start(_ op: Op, staging: Bool) -> PushResult {
         stats.pushed += 1
         if isShutDown {
             record(.push, name: op.name, value: -1, detail: "after shutdown")
@@ -179,7 +189,7 @@ public final class SimDriver: Driver {
             finish(key, .success(0))
             return .pending(key)
         }
-        if streams[.ordering].chance(0.5) {
+        if !staging && streams[.ordering].chance(0.5) {
             submit(key)
         } else {
             staged.append(key)
@@ -212,9 +222,7 @@ public final class SimDriver: Driver {
     /// deadline (jumping virtual time, never sleeping), and hands out a batch.
     @discardableResult
     public func poll(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int {
-        let toSubmit = staged
-        staged.removeAll()
-        for key in toSubmit { submit(key) }
+        submitStaged()
         let deadline = timeout.map { now.advanced(by: max($0, .zero)).nanoseconds }
         while true {
             runDueEvents()

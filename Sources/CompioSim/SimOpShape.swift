@@ -46,8 +46,12 @@ struct SimOpShape {
     var movesBytes = false
     /// Owners held by the op outside `buffers` (a message's control buffer).
     var extraOwners = 0
+    /// Whether the kernel may finish the op while an eager push submits it
+    /// (see ``completesDuringSubmission(_:)``).
+    let mayCompleteDuringSubmission: Bool
 
     init(_ op: Op) {
+        mayCompleteDuringSubmission = Self.completesDuringSubmission(op)
         func fd(_ n: Int32) -> [Descriptor] { [Descriptor(fd: n, path: nil)] }
         func at(_ n: Int32, _ p: OpPath) -> Descriptor { Descriptor(fd: n, path: p) }
         switch op {
@@ -109,6 +113,26 @@ struct SimOpShape {
             (descriptors, side, speed) = (fd(f), .poll, .network)
         case .asyncify:
             speed = .blocking
+        }
+    }
+
+    /// Ops io_uring may finish inside `io_uring_enter` when it can make
+    /// progress at once: a NOP; reads and writes (the page cache, a pipe or
+    /// socket buffer with data or room); socket setup, options and addresses;
+    /// sends, receives, accepts and polls. Not those that go to io-wq or need
+    /// a round trip: fsync, truncate, opens, metadata and namespace ops (path
+    /// walks), connect (a handshake), blocking work (the pool). `close` is
+    /// already done at push. An op that cannot progress when it runs still
+    /// waits, as an armed poll would.
+    private static func completesDuringSubmission(_ op: Op) -> Bool {
+        switch op {
+        case .nop, .read, .readAt, .readVectored, .readVectoredAt, .write, .writeAt, .writeVectored, .writeVectoredAt,
+            .socket, .bind, .listen, .shutdown, .getSocketOption, .setSocketOption, .socketAddress,
+            .accept, .send, .sendTo, .recv, .recvFrom, .sendMessage, .recvMessage, .pollOnce:
+            true
+        case .sync, .truncate, .openAt, .close, .metadata, .metadataAt, .unlinkAt, .makeDirectoryAt, .renameAt,
+            .symlinkAt, .linkAt, .connect, .asyncify:
+            false
         }
     }
 

@@ -26,6 +26,9 @@ public struct SimTraceEvent: Sendable, Hashable, CustomStringConvertible {
         case poll
         /// A foreign notification, or a poll that had nothing to wait for.
         case wake
+        /// An eager push: submitted what was staged and ran what was due,
+        /// without advancing time (value: ops submitted), or deferred (value -1).
+        case eager
     }
 
     /// Virtual time, in nanoseconds.
