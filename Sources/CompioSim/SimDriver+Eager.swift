@@ -38,12 +38,9 @@ extension SimDriver {
         ready.removeAll(keepingCapacity: true)
         var own: Completion?
         for item in taken {
-            _ = table.complete(item.placeholder)
-            ownersOutstanding -= item.ownerCount
-            stats.delivered += 1
-            let completion = item.completion
-            let isOwn = completion.key == key
-            record(.deliver, key: completion.key, name: completion.op.name, value: Self.code(completion.result), detail: .text(isOwn ? "inline" : "eager"))
+            let completion = handOut(item)
+            let isOwn = item.key == key
+            record(.deliver, key: item.key, name: item.name, value: Self.code(item.result), detail: .text(isOwn ? "inline" : "eager"))
             if isOwn {
                 own = completion
             } else {

@@ -37,12 +37,43 @@ struct SimOpShape {
 
     static let currentDirectory: Int32 = -100
 
-    var descriptors: [Descriptor] = []
+    /// The descriptors an op names: at most two, kept inline (no array per op).
+    struct Descriptors {
+        var first: Descriptor?
+        var second: Descriptor?
+    }
+
+    /// What the simulator needs of an op's data buffers: their total size and
+    /// how many owners they hold (counted once at push; no array per op).
+    struct Buffers {
+        var capacity = 0
+        var owners = 0
+
+        init() {}
+
+        static func one(_ buffer: OpBuffer) -> Buffers {
+            var b = Buffers()
+            b.capacity = buffer.count
+            b.owners = buffer.owner == nil ? 0 : 1
+            return b
+        }
+
+        static func many(_ buffers: [OpBuffer]) -> Buffers {
+            var b = Buffers()
+            for buffer in buffers {
+                b.capacity += buffer.count
+                if buffer.owner != nil { b.owners += 1 }
+            }
+            return b
+        }
+    }
+
+    var descriptors = Descriptors()
     var side = Side.none
     var speed = Speed.instant
-    /// The data buffers, in order.
-    var buffers: [OpBuffer] = []
-    /// Whether the op transfers bytes through `buffers` (so it can be short).
+    /// The data buffers' size and owners.
+    var buffers = Buffers()
+    /// Whether the op transfers bytes through its data buffers (so it can be short).
     var movesBytes = false
     /// Owners held by the op outside `buffers` (a message's control buffer).
     var extraOwners = 0
@@ -52,41 +83,41 @@ struct SimOpShape {
 
     init(_ op: Op) {
         mayCompleteDuringSubmission = Self.completesDuringSubmission(op)
-        func fd(_ n: Int32) -> [Descriptor] { [Descriptor(fd: n, path: nil)] }
+        func fd(_ n: Int32) -> Descriptors { Descriptors(first: Descriptor(fd: n, path: nil)) }
         func at(_ n: Int32, _ p: OpPath) -> Descriptor { Descriptor(fd: n, path: p) }
         switch op {
         case .nop:
             break
         case .read(let f, let b):
-            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .fileData, [b], true)
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .fileData, .one(b), true)
         case .readAt(let f, let b, _):
-            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, [b], true)
+            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, .one(b), true)
         case .write(let f, let b):
-            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .fileData, [b], true)
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .fileData, .one(b), true)
         case .writeAt(let f, let b, _):
-            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, [b], true)
+            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, .one(b), true)
         case .readVectored(let f, let v):
-            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .fileData, v.buffers, true)
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .fileData, .many(v.buffers), true)
         case .readVectoredAt(let f, let v, _):
-            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, v.buffers, true)
+            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, .many(v.buffers), true)
         case .writeVectored(let f, let v):
-            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .fileData, v.buffers, true)
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .fileData, .many(v.buffers), true)
         case .writeVectoredAt(let f, let v, _):
-            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, v.buffers, true)
+            (descriptors, speed, buffers, movesBytes) = (fd(f), .fileData, .many(v.buffers), true)
         case .sync(let f, _):
             (descriptors, speed) = (fd(f), .fileSync)
         case .openAt(let d, let p, _, _):
-            (descriptors, speed) = ([at(d, p)], .namespace)
+            (descriptors, speed) = (Descriptors(first: at(d, p)), .namespace)
         case .close(let f):
             descriptors = fd(f)
         case .metadata(let f, _):
             (descriptors, speed) = (fd(f), .namespace)
         case .metadataAt(let d, let p, _, _), .unlinkAt(let d, let p, _), .makeDirectoryAt(let d, let p, _):
-            (descriptors, speed) = ([at(d, p)], .namespace)
+            (descriptors, speed) = (Descriptors(first: at(d, p)), .namespace)
         case .renameAt(let d1, let p1, let d2, let p2), .linkAt(let d1, let p1, let d2, let p2):
-            (descriptors, speed) = ([at(d1, p1), at(d2, p2)], .namespace)
+            (descriptors, speed) = (Descriptors(first: at(d1, p1), second: at(d2, p2)), .namespace)
         case .symlinkAt(_, let d, let p):
-            (descriptors, speed) = ([at(d, p)], .namespace)
+            (descriptors, speed) = (Descriptors(first: at(d, p)), .namespace)
         case .truncate(let f, _):
             (descriptors, speed) = (fd(f), .fileData)
         case .socket:
@@ -100,14 +131,14 @@ struct SimOpShape {
         case .connect(let f, _):
             (descriptors, side, speed) = (fd(f), .write, .network)
         case .send(let f, let b, _), .sendTo(let f, let b, _, _):
-            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .network, [b], true)
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .network, .one(b), true)
         case .recv(let f, let b, _), .recvFrom(let f, let b, _, _):
-            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .network, [b], true)
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .network, .one(b), true)
         case .sendMessage(let f, let m, _):
-            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .network, m.buffers.buffers, true)
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .write, .network, .many(m.buffers.buffers), true)
             extraOwners = m.control.owner == nil ? 0 : 1
         case .recvMessage(let f, let m, _):
-            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .network, m.buffers.buffers, true)
+            (descriptors, side, speed, buffers, movesBytes) = (fd(f), .read, .network, .many(m.buffers.buffers), true)
             extraOwners = m.control.owner == nil ? 0 : 1
         case .pollOnce(let f, _):
             (descriptors, side, speed) = (fd(f), .poll, .network)
@@ -137,7 +168,7 @@ struct SimOpShape {
     }
 
     /// Bytes the op may move at most.
-    var capacity: Int { buffers.reduce(0) { $0 + $1.count } }
+    var capacity: Int { buffers.capacity }
     /// Buffer owners the op holds.
-    var ownerCount: Int { buffers.count { $0.owner != nil } + extraOwners }
+    var ownerCount: Int { buffers.owners + extraOwners }
 }
