@@ -26,7 +26,7 @@ extension SimDriver {
         guard let pending = pending(key), table.submit(key) else { return }
         if eagerly && pending.shape.mayCompleteDuringSubmission && streams[.eager].chance(inlineCompletionChance) {
             pending.channel?.queue.append(key)
-            record(.submit, key: key, name: pending.name, value: 0, detail: .text("during submission"))
+            record(.submit, key: key, name: pending.traceName, value: 0, detail: .text("during submission"))
             schedule(after: 0, .becomeDue(key))
             return
         }
@@ -35,7 +35,7 @@ extension SimDriver {
             latency += streams[.faults].int64(in: faults.latencySpikeNanoseconds)
         }
         pending.channel?.queue.append(key)
-        record(.submit, key: key, name: pending.name, value: latency)
+        record(.submit, key: key, name: pending.traceName, value: latency)
         schedule(after: latency, .becomeDue(key))
     }
 
@@ -88,9 +88,9 @@ extension SimDriver {
         if pending.shape.speed == .blocking { blockingInFlight -= 1 }
         var descriptor: OwnedDescriptor?
         if let fd = newDescriptor { descriptor = OwnedDescriptor(fd, closer: closer) }
-        record(.complete, key: key, name: pending.name, value: Self.code(result), detail: newDescriptor.map { .number("new fd ", Int64($0)) } ?? .none)
+        record(.complete, key: key, name: pending.traceName, value: Self.code(result), detail: newDescriptor.map { .number("new fd ", Int64($0)) } ?? .none)
         ready.append(
-            SimReady(key: key, name: pending.name, result: result, descriptor: descriptor, channel: pending.channel, ownerCount: pending.ownerCount))
+            SimReady(key: key, name: pending.traceName, result: result, descriptor: descriptor, channel: pending.channel, ownerCount: pending.ownerCount))
         if let file = pending.file { dropReference(file) }
         if let file = pending.second { dropReference(file) }
     }
@@ -110,12 +110,15 @@ extension SimDriver {
     /// on one channel keep their order.
     func deliver(_ body: (consuming Completion) -> Void) -> Int {
         let size = streams[.ordering].int(in: 1...max(1, min(ready.count, maxBatch)))
-        batch.removeAll(keepingCapacity: true)
+        record(.poll, name: batchName, value: Int64(size))
+        // Each pick is handed out before the next is drawn. `body` only
+        // resumes tasks; were it to push, a completion it caused could join
+        // this batch, which a kernel allows too. Drawing never runs dry: the
+        // first ready completion is always eligible.
         for _ in 0..<size {
             // The eligible completions (first of their channel), counted and
             // then walked again to the drawn one: no array per pick.
             let eligible = ready.indices.count { isFirstOfChannel($0) }
-            guard eligible > 0 else { break }
             var skip = streams[.ordering].int(in: 0...eligible - 1)
             var pick = 0
             for i in ready.indices where isFirstOfChannel(i) {
@@ -125,22 +128,11 @@ extension SimDriver {
                 }
                 skip -= 1
             }
-            batch.append(ready.remove(at: pick))
-        }
-        let count = batch.count
-        record(.poll, name: "batch", value: Int64(count))
-        // Moved out first: `body` resumes tasks, and nothing it does may see
-        // the batch half handed out.
-        var items = batch
-        batch = []
-        for item in items {
-            let completion = handOut(item)
+            let item = ready.remove(at: pick)
             record(.deliver, key: item.key, name: item.name, value: Self.code(item.result))
-            body(completion)
+            body(handOut(item))
         }
-        items.removeAll(keepingCapacity: true)
-        batch = items
-        return count
+        return size
     }
 
     /// Whether `ready[i]` may be handed out now: no earlier ready completion is on its channel.
@@ -171,14 +163,14 @@ extension SimDriver {
                 let result = ready[before].result
                 let short = limit != nil && (try? result.get()).map { $0 < capacity } == true
                 if short { stats.cancelPartial += 1 } else { stats.cancelTooLate += 1 }
-                record(.cancel, key: key, name: pending.name, value: Self.code(result), detail: short ? "partial" : "too late")
+                record(.cancel, key: key, name: pending.traceName, value: Self.code(result), detail: .text(short ? "partial" : "too late"))
                 if let channel = pending.channel { schedule(after: 0, .run(channel)) }
                 return
             }
             pending.probing = false
         }
         stats.cancelCanceled += 1
-        record(.cancel, key: key, name: pending.name, value: -Int64(ECANCELED), detail: "canceled")
+        record(.cancel, key: key, name: pending.traceName, value: -Int64(ECANCELED), detail: .text("canceled"))
         pending.channel?.queue.removeAll { $0 == key }
         finish(key, .failure(.code(ECANCELED)))
         if let channel = pending.channel { schedule(after: 0, .run(channel)) }
@@ -213,7 +205,7 @@ extension SimDriver {
                 found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(pending(key)?.name ?? "?") key \(key) still in flight"))
             }
             for item in ready {
-                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(item.name) key \(item.key) completed but never taken by poll"))
+                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(item.name.text) key \(item.key) completed but never taken by poll"))
             }
             if ownersOutstanding != 0 {
                 found.append(SimViolation(rule: .bufferNotReturned, time: clock, message: "\(ownersOutstanding) buffer owner(s) pushed and not handed back"))

@@ -91,8 +91,6 @@ public final class SimDriver: Driver {
     @exclusivity(unchecked) var blockingInFlight = 0
     @exclusivity(unchecked) var staged: [OpKey] = []
     @exclusivity(unchecked) var ready: [SimReady] = []
-    /// `deliver`'s batch, kept for its capacity.
-    @exclusivity(unchecked) var batch: [SimReady] = []
     @exclusivity(unchecked) var agenda = SimEventQueue()
     @exclusivity(unchecked) var descriptors = SimDescriptorTable()
     let fileSystem = SimFileSystem()
@@ -161,8 +159,8 @@ public final class SimDriver: Driver {
         }
         let shape = SimOpShape(op)
         var files: (SimOpenFile?, SimOpenFile?) = (nil, nil)
-        for (n, slot) in [shape.descriptors.first, shape.descriptors.second].enumerated() {
-            guard let descriptor = slot, descriptor.isUsed else { continue }
+        for n in 0..<2 {
+            guard let descriptor = n == 0 ? shape.descriptors.first : shape.descriptors.second, descriptor.isUsed else { continue }
             guard let file = descriptors[descriptor.fd] else {
                 violate(.opOnClosedDescriptor, "\(op.name) on fd \(descriptor.fd), which is not open (EBADF)")
                 record(.push, name: op.name, value: -Int64(EBADF), detail: "fd \(descriptor.fd) not open")
@@ -184,7 +182,7 @@ public final class SimDriver: Driver {
         if index >= inFlightOps.count { inFlightOps.append(contentsOf: repeatElement(nil, count: index + 1 - inFlightOps.count)) }
         inFlightOps[index] = pending
         if blocking { blockingInFlight += 1 }
-        record(.push, key: key, name: pending.name, value: Int64(pending.sequence), detail: .files(files.0, files.1))
+        record(.push, key: key, name: pending.traceName, value: Int64(pending.sequence), detail: .files(files.0, files.1))
         if case .close(let fd) = op {
             if closeRequiresQuiescence { checkQuiescentClose(fd, closing: key) }
             closeDescriptor(fd)
@@ -264,7 +262,7 @@ public final class SimDriver: Driver {
         ready.removeAll()
         for item in dropped {
             _ = handOut(item)
-            record(.deliver, key: item.key, name: item.name, value: Self.code(item.result), detail: "dropped by shutdown")
+            record(.deliver, key: item.key, name: item.name, value: Self.code(item.result), detail: .text("dropped by shutdown"))
         }
         isShutDown = true
         agenda.removeAll()
@@ -344,13 +342,25 @@ public final class SimDriver: Driver {
     }
 
     func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: String, value: Int64 = 0, detail: String) {
-        trace.record(time: clock, kind: kind, key: key?.raw ?? 0, name: name, value: value, payload: .text(detail))
+        trace.record(time: clock, kind: kind, key: key?.raw ?? 0, name: SimTraceName(name), value: value, payload: .text(detail))
     }
 
     /// Records an event whose detail is built only if the trace is printed.
     func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: String, value: Int64 = 0, detail: SimTraceDetail = .none) {
+        trace.record(time: clock, kind: kind, key: key?.raw ?? 0, name: SimTraceName(name), value: value, payload: detail)
+    }
+
+    /// Records an event under a name whose digest is already taken: an op's
+    /// (at push), or one of the frequent fixed names below.
+    func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: SimTraceName, value: Int64 = 0, detail: SimTraceDetail = .none) {
         trace.record(time: clock, kind: kind, key: key?.raw ?? 0, name: name, value: value, payload: detail)
     }
+
+    /// The poll event's name.
+    var batchName: SimTraceName { Self.names.batch }
+    /// The clock event's name.
+    var advanceName: SimTraceName { Self.names.advance }
+    private static let names = (batch: SimTraceName("batch"), advance: SimTraceName("advance"))
 
     /// The op in flight under `key` (pushed, not completed), if any.
     func pending(_ key: OpKey) -> SimPendingOp? {
@@ -367,7 +377,7 @@ public final class SimDriver: Driver {
     func advance(to time: Int64) {
         guard time > clock else { return }
         clock = time
-        record(.clock, name: "advance", value: time)
+        record(.clock, name: advanceName, value: time)
     }
 
     func schedule(after delay: Int64, _ action: @escaping () -> Void) {
@@ -408,8 +418,10 @@ final class SimPendingOp {
     /// The op's key (set right after the table issued it).
     var key = OpKey.immediate
     let op: Op
-    /// The op's name, for the trace (taken once: reading it from `op` copies the op).
-    let name: String
+    /// The op's name for the trace, taken once (reading it from `op` copies the op).
+    let traceName: SimTraceName
+    /// The op's name.
+    var name: String { traceName.text }
     /// Computed once at push: the op's descriptors, side, speed and buffers.
     let shape: SimOpShape
     /// Buffer owners the op holds (``SimOpShape/ownerCount``).
@@ -428,7 +440,7 @@ final class SimPendingOp {
 
     init(op: Op, shape: SimOpShape, sequence: UInt64, pushedAt: Int64, file: SimOpenFile?, second: SimOpenFile?) {
         self.op = op
-        name = op.name
+        traceName = SimTraceName(op.name)
         self.shape = shape
         ownerCount = shape.ownerCount
         self.sequence = sequence
@@ -447,7 +459,7 @@ final class SimPendingOp {
 /// index reused while the completion is on its way.
 struct SimReady {
     let key: OpKey
-    let name: String
+    let name: SimTraceName
     let result: Result<Int, IOError>
     let descriptor: OwnedDescriptor?
     let channel: SimChannel?

@@ -5,15 +5,16 @@ import Glibc
 /// descriptors it names, which FIFO side it waits on, how slow it is, and which
 /// buffers it moves bytes through. One exhaustive switch over ``Op``.
 struct SimOpShape {
-    /// A descriptor the op names. `path` is set for `*at` ops: an absolute path
-    /// or `AT_FDCWD` means the descriptor is not used.
+    /// A descriptor the op names. For `*at` ops an absolute path or
+    /// `AT_FDCWD` means the descriptor is not used. Plain values, so copying a
+    /// shape retains nothing.
     struct Descriptor {
         let fd: Int32
-        let path: OpPath?
+        let isUsed: Bool
 
-        var isUsed: Bool {
-            guard let path else { return true }
-            return fd != SimOpShape.currentDirectory && path.cString.pointee != 0x2F
+        init(fd: Int32, path: OpPath?) {
+            self.fd = fd
+            isUsed = path.map { fd != SimOpShape.currentDirectory && $0.cString.pointee != 0x2F } ?? true
         }
     }
 

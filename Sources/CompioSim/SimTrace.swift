@@ -89,9 +89,10 @@ public struct SimTraceEvent: Sendable, Hashable, CustomStringConvertible {
 /// The trace of a simulated run: every event, plus a rolling hash over them.
 ///
 /// The hash is FNV-1a taken a 64-bit word at a time (`h = (h ^ w) * prime`)
-/// over each event's fields in a fixed layout: strings as their UTF-8 bytes in
-/// little-endian words, the last one carrying the length; a detail by its case
-/// and its fields, never its formatted text. Each step is a bijection of the
+/// over each event's fields in a fixed layout: the name as one word, its own
+/// digest (the same hash over its bytes, from the offset); other strings as
+/// their UTF-8 bytes in little-endian words, the last one carrying the length;
+/// a detail by its case and its fields, never its formatted text. Each step is a bijection of the
 /// state, so two traces that differ in one word always hash differently. It
 /// never uses Swift's `Hasher`, which is seeded per process, so the same run
 /// gives the same hash in every process and on every machine.
@@ -113,25 +114,25 @@ public struct SimTrace: Sendable {
 
     /// Records `event` and folds it into the hash.
     public mutating func record(_ event: SimTraceEvent) {
-        fold(time: event.time, kind: event.kind, key: event.key, name: event.name, value: event.value, payload: event.payload)
+        fold(time: event.time, kind: event.kind, key: event.key, name: SimTraceName(event.name).digest, value: event.value, payload: event.payload)
         if keepsEvents { events.append(event) }
     }
 
     /// Records an event from its fields; builds the event only if events are kept.
     @inline(__always)
-    mutating func record(time: Int64, kind: SimTraceEvent.Kind, key: UInt64, name: String, value: Int64, payload: SimTraceDetail) {
-        fold(time: time, kind: kind, key: key, name: name, value: value, payload: payload)
-        if keepsEvents { events.append(SimTraceEvent(time: time, kind: kind, key: key, name: name, value: value, payload: payload)) }
+    mutating func record(time: Int64, kind: SimTraceEvent.Kind, key: UInt64, name: SimTraceName, value: Int64, payload: SimTraceDetail) {
+        fold(time: time, kind: kind, key: key, name: name.digest, value: value, payload: payload)
+        if keepsEvents { events.append(SimTraceEvent(time: time, kind: kind, key: key, name: name.text, value: value, payload: payload)) }
     }
 
     @inline(__always)
-    private mutating func fold(time: Int64, kind: SimTraceEvent.Kind, key: UInt64, name: String, value: Int64, payload: SimTraceDetail) {
+    private mutating func fold(time: Int64, kind: SimTraceEvent.Kind, key: UInt64, name: UInt64, value: Int64, payload: SimTraceDetail) {
         var h = SimTraceHasher(state: hash)
         h.word(UInt64(bitPattern: time))
         h.word(UInt64(kind.rawValue))
         h.word(key)
         h.word(UInt64(bitPattern: value))
-        h.write(name)
+        h.word(name)
         payload.hash(into: &h)
         hash = h.state
         count += 1

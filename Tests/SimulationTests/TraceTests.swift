@@ -37,13 +37,21 @@ import Testing
                 word(w)
             }
         }
+        // The name goes in as one word: the same hash over its bytes alone.
+        func digest(_ s: String) -> UInt64 {
+            let saved = h
+            h = 0xCBF2_9CE4_8422_2325
+            string(s)
+            defer { h = saved }
+            return h
+        }
         for e in events {
             trace.record(e)
             word(UInt64(bitPattern: e.time))
             word(UInt64(e.kind.rawValue))
             word(e.key)
             word(UInt64(bitPattern: e.value))
-            string(e.name)
+            word(digest(e.name))
             switch e.payload {
             case .none: word(0)
             case .text(let t):
