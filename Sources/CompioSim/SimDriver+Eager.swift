@@ -34,8 +34,12 @@ extension SimDriver {
         guard !ready.isEmpty else { return result }
         // Taken out before any handout: `others` resumes tasks, and nothing it
         // does may see these completions still queued.
-        let taken = ready
-        ready.removeAll(keepingCapacity: true)
+        var taken = spareReady
+        swap(&taken, &ready)
+        defer {
+            taken.removeAll(keepingCapacity: true)
+            spareReady = taken
+        }
         var own: Completion?
         for item in taken {
             let completion = handOut(item)

@@ -14,9 +14,14 @@ extension SimDriver {
     /// submission, where ops may complete during submission.
     func submitStaged(eagerly: Bool = false) {
         guard !staged.isEmpty else { return }
-        let toSubmit = staged
-        staged.removeAll(keepingCapacity: true)
+        // Swapped with a spare rather than copied, so that emptying `staged`
+        // (a submit may stage nothing, but a copy would share its storage)
+        // allocates nothing.
+        var toSubmit = spareKeys
+        swap(&toSubmit, &staged)
         for key in toSubmit { submit(key, eagerly: eagerly) }
+        toSubmit.removeAll(keepingCapacity: true)
+        spareKeys = toSubmit
     }
 
     /// Hands the op to the simulated kernel: it becomes due after a seeded

@@ -91,6 +91,10 @@ public final class SimDriver: Driver {
     @exclusivity(unchecked) var blockingInFlight = 0
     @exclusivity(unchecked) var staged: [OpKey] = []
     @exclusivity(unchecked) var ready: [SimReady] = []
+    /// Empty arrays kept for their capacity, swapped with `staged` and `ready`
+    /// when those are taken whole.
+    @exclusivity(unchecked) var spareKeys: [OpKey] = []
+    @exclusivity(unchecked) var spareReady: [SimReady] = []
     @exclusivity(unchecked) var agenda = SimEventQueue()
     @exclusivity(unchecked) var descriptors = SimDescriptorTable()
     let fileSystem = SimFileSystem()
