@@ -57,7 +57,7 @@ public enum SimScenarioRunner {
         let driver = SimDriver(seed: seed, faults: faults, keepsTraceEvents: keepsTraceEvents)
         driver.poolLimit = scenario.poolLimit
         driver.closeRequiresQuiescence = true
-        for host in 2...4 { driver.addHost("10.0.0.\(host)") }
+        for host in UInt32(2)...4 { driver.network.addHost(0x0A00_0000 | host) }  // 10.0.0.2-4, without parsing
         var failures: [String] = []
         do {
             let runtime = Runtime(driver: driver, maxInFlight: maxInFlight)
