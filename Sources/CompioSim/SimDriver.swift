@@ -40,25 +40,25 @@ public final class SimDriver: Driver {
     /// The faults this run injects.
     public let faults: FaultPlan
     /// Most completions one poll hands out.
-    public var maxBatch = 8
+    @exclusivity(unchecked) public var maxBatch = 8
     /// How often ``pushEagerly(_:_:)`` submits at once (drawn from the
     /// ``SimDecision/eager`` stream); otherwise it is a plain ``push(_:)``.
-    public var eagerSubmissionChance = 0.75
+    @exclusivity(unchecked) public var eagerSubmissionChance = 0.75
     /// How often an op that an eager push submits, and that the kernel could
     /// finish during submission, does: it then runs at the current instant.
-    public var inlineCompletionChance = 0.5
+    @exclusivity(unchecked) public var inlineCompletionChance = 0.5
     /// How long a connect keeps retrying an unreachable or overloaded peer before `ETIMEDOUT`.
     public var connectTimeout: Duration = .seconds(5)
 
     /// Most blocking ops (``Op/asyncify(_:)``) in flight at once, like a kernel
     /// driver's bounded thread pool: more fail at push with ``IOError/poolBusy``.
     /// `nil`: unbounded.
-    public var poolLimit: Int?
+    @exclusivity(unchecked) public var poolLimit: Int?
     /// Whether a `close` pushed while ops holding that descriptor are in flight
     /// is a violation. Off by default (Linux allows it, and the driver tests
     /// exercise it); on for runs through the runtime, whose shared descriptors
     /// must wait for their ops.
-    public var closeRequiresQuiescence = false
+    @exclusivity(unchecked) public var closeRequiresQuiescence = false
     /// Called by a `poll(timeout: nil)` that finds nothing scheduled: in a
     /// one-threaded simulation nothing can ever happen then.
     public var onIdle: (() -> Void)?
@@ -418,9 +418,11 @@ public final class SimDriver: Driver {
 }
 
 /// The simulator's bookkeeping for one op in flight.
+///
+/// Its variables are `@exclusivity(unchecked)`, as the driver's are.
 final class SimPendingOp {
     /// The op's key (set right after the table issued it).
-    var key = OpKey.immediate
+    @exclusivity(unchecked) var key = OpKey.immediate
     let op: Op
     /// The op's name for the trace, taken once (reading it from `op` copies the op).
     let traceName: SimTraceName
@@ -437,10 +439,10 @@ final class SimPendingOp {
     /// made the descriptor irrelevant.
     let file: SimOpenFile?
     let second: SimOpenFile?
-    var channel: SimChannel?
-    var isDue = false
+    @exclusivity(unchecked) var channel: SimChannel?
+    @exclusivity(unchecked) var isDue = false
     /// Set while a cancel tries to finish the op early: no new work may start.
-    var probing = false
+    @exclusivity(unchecked) var probing = false
 
     init(op: Op, shape: SimOpShape, sequence: UInt64, pushedAt: Int64, file: SimOpenFile?, second: SimOpenFile?) {
         self.op = op
