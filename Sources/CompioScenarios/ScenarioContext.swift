@@ -41,8 +41,15 @@ public final class ScenarioContext: @unchecked Sendable {
 
     // MARK: Ops
 
+    // The async helpers are `nonisolated(nonsending)`: they run on the
+    // caller's executor, so a call costs no executor hop (two task switches,
+    // each a status-record lock for the task's executor preference); plain
+    // `async` functions hop to the generic executor and back on every call.
+
     /// Runs an op on `descriptor`, again while it fails with `EINTR` or `EAGAIN`
     /// (what the fault plan injects; a caller on the kernel would retry too).
+    /// Plain `async`: `SharedDescriptor.submit(on:_:)` is, and a nonsending
+    /// caller could not hand it `makeOp`, which is not `Sendable`.
     public func run(_ descriptor: SharedDescriptor, _ makeOp: (Int32) -> Op) async -> Completion {
         while true {
             let completion = await descriptor.submit(on: runtime, makeOp)
@@ -52,7 +59,7 @@ public final class ScenarioContext: @unchecked Sendable {
     }
 
     /// Runs an op that names no descriptor, with the same retries as ``run(_:_:)``.
-    public func run(_ makeOp: () throws(IOError) -> Op) async throws(IOError) -> Completion {
+    nonisolated(nonsending) public func run(_ makeOp: () throws(IOError) -> Op) async throws(IOError) -> Completion {
         while true {
             let completion = await runtime.submit(try makeOp())
             if case .failure(let e) = completion.result, e == .code(EINTR) || e == .code(EAGAIN), !Task.isCancelled { continue }
@@ -74,7 +81,7 @@ public final class ScenarioContext: @unchecked Sendable {
     public func path(_ name: String) -> String { "\(world.directory)/\(name)-\(seed)" }
 
     /// Opens (creating and truncating) the file `name` for reading and writing.
-    public func createFile(_ name: String) async throws -> SharedDescriptor {
+    nonisolated(nonsending) public func createFile(_ name: String) async throws -> SharedDescriptor {
         let path = path(name)
         let completion = try await run { () throws(IOError) in
             .openAt(directory: AT_FDCWD, path: try OpPath(path), flags: O_CREAT | O_RDWR | O_TRUNC, mode: 0o644)
@@ -83,14 +90,14 @@ public final class ScenarioContext: @unchecked Sendable {
     }
 
     /// Removes the file `name`.
-    public func removeFile(_ name: String) async throws {
+    nonisolated(nonsending) public func removeFile(_ name: String) async throws {
         let path = path(name)
         _ = try await run { () throws(IOError) in .unlinkAt(directory: AT_FDCWD, path: try OpPath(path), removeDirectory: false) }.result.get()
     }
 
     /// Writes all of `bytes` at `offset`, going on after short writes.
     /// Returns how many were written before an error, if one came.
-    public func writeAll(_ file: SharedDescriptor, _ bytes: [UInt8], at offset: Int) async -> (written: Int, error: IOError?) {
+    nonisolated(nonsending) public func writeAll(_ file: SharedDescriptor, _ bytes: [UInt8], at offset: Int) async -> (written: Int, error: IOError?) {
         var done = 0
         while done < bytes.count {
             let chunk = IOBuffer(bytes: bytes[done...])
@@ -106,20 +113,20 @@ public final class ScenarioContext: @unchecked Sendable {
     }
 
     /// Reads up to `count` bytes at `offset`.
-    public func read(_ file: SharedDescriptor, count: Int, at offset: Int) async -> Result<[UInt8], IOError> {
+    nonisolated(nonsending) public func read(_ file: SharedDescriptor, count: Int, at offset: Int) async -> Result<[UInt8], IOError> {
         let buffer = IOBuffer(capacity: count)
         let completion = await run(file) { .readAt(fd: $0, buffer: OpBuffer(buffer), offset: Int64(offset)) }
         return completion.result.map { Array(UnsafeRawBufferPointer(start: buffer.base, count: $0)) }
     }
 
     /// A TCP socket.
-    public func tcpSocket() async throws(IOError) -> SharedDescriptor {
+    nonisolated(nonsending) public func tcpSocket() async throws(IOError) -> SharedDescriptor {
         let family = world.serverAddress.family
         return try adopt(try await run { .socket(domain: family, type: CLINUX_SOCK_STREAM, protocol: 0) }).get()
     }
 
     /// A listening socket at the world's server address, and the address it got.
-    public func listen(backlog: Int32 = 64) async throws(IOError) -> (SharedDescriptor, SocketAddress) {
+    nonisolated(nonsending) public func listen(backlog: Int32 = 64) async throws(IOError) -> (SharedDescriptor, SocketAddress) {
         let socket = try await tcpSocket()
         let address = world.serverAddress.opBuffer()
         _ = try await run(socket) { .bind(fd: $0, address: address) }.result.get()
@@ -130,7 +137,7 @@ public final class ScenarioContext: @unchecked Sendable {
     }
 
     /// A socket of client `client` connected to `address`.
-    public func connect(client: Int, to address: SocketAddress) async -> Result<SharedDescriptor, IOError> {
+    nonisolated(nonsending) public func connect(client: Int, to address: SocketAddress) async -> Result<SharedDescriptor, IOError> {
         do throws(IOError) {
             let socket = try await tcpSocket()
             if let local = world.clientAddress(client) {
@@ -146,13 +153,13 @@ public final class ScenarioContext: @unchecked Sendable {
     }
 
     /// Accepts one connection.
-    public func accept(_ listener: SharedDescriptor) async -> Result<SharedDescriptor, IOError> {
+    nonisolated(nonsending) public func accept(_ listener: SharedDescriptor) async -> Result<SharedDescriptor, IOError> {
         adopt(await run(listener) { .accept(fd: $0, peer: nil) })
     }
 
     /// Sends all of `bytes`, going on after short sends. Returns how many
     /// were sent before an error, if one came.
-    public func sendAll(_ socket: SharedDescriptor, _ bytes: [UInt8]) async -> (sent: Int, error: IOError?) {
+    nonisolated(nonsending) public func sendAll(_ socket: SharedDescriptor, _ bytes: [UInt8]) async -> (sent: Int, error: IOError?) {
         var done = 0
         while done < bytes.count {
             let chunk = IOBuffer(bytes: bytes[done...])
@@ -165,14 +172,14 @@ public final class ScenarioContext: @unchecked Sendable {
     }
 
     /// Receives up to `count` bytes (an empty array: end of stream).
-    public func receive(_ socket: SharedDescriptor, upTo count: Int) async -> Result<[UInt8], IOError> {
+    nonisolated(nonsending) public func receive(_ socket: SharedDescriptor, upTo count: Int) async -> Result<[UInt8], IOError> {
         let buffer = IOBuffer(capacity: count)
         let completion = await run(socket) { .recv(fd: $0, buffer: OpBuffer(buffer), flags: 0) }
         return completion.result.map { Array(UnsafeRawBufferPointer(start: buffer.base, count: $0)) }
     }
 
     /// Closes `descriptor`; a failure fails the scenario unless faults are on.
-    public func close(_ descriptor: SharedDescriptor) async throws {
+    nonisolated(nonsending) public func close(_ descriptor: SharedDescriptor) async throws {
         do throws(IOError) {
             try await descriptor.close(on: runtime)
         } catch {

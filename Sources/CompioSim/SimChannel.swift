@@ -7,5 +7,6 @@ import Compio
 /// passed. Ops without a channel (positional file I/O, path ops) are free to
 /// complete in any order.
 final class SimChannel {
-    var queue: [OpKey] = []
+    /// Unchecked: one-threaded, and no access overlaps another (see SimDriver).
+    @exclusivity(unchecked) var queue: [OpKey] = []
 }

@@ -1,7 +1,8 @@
 import Compio
 
 extension SimDriver {
-    /// Keys of ops in flight, without the placeholders of completions not yet delivered.
+    /// Keys of ops in flight: pushed and not finished (a finished op's
+    /// completion may still wait in `ready`).
     var liveKeys: [OpKey] { inFlightOps.compactMap { $0?.key } }
 
     /// The ``closeRequiresQuiescence`` check: no op other than the close itself
@@ -13,7 +14,7 @@ extension SimDriver {
             return pending.key != closing && pending.holds(file)
         }
         guard !holders.isEmpty else { return }
-        let names = holders.compactMap { $0?.op.name }.joined(separator: ", ")
+        let names = holders.compactMap { $0?.name }.joined(separator: ", ")
         violate(.closeWithOpsInFlight, "close of fd \(fd) (file#\(file.id)) while \(holders.count) op(s) on it are in flight: \(names)")
     }
 }

@@ -6,7 +6,10 @@ extension SimDriver {
     /// Where virtual time 0 sits on the Unix epoch, for file timestamps.
     static let epochOffset: Int64 = 1_700_000_000 * 1_000_000_000
 
-    func read(into buffers: [OpBuffer], file: SimOpenFile, offset: Int64?, _ context: SimOpContext) -> SimOutcome {
+    // `read` and `write` take any collection of buffers, so the one-buffer
+    // ops pass `CollectionOfOne` instead of allocating an array per op.
+
+    func read(into buffers: some Collection<OpBuffer>, file: SimOpenFile, offset: Int64?, _ context: SimOpContext) -> SimOutcome {
         guard file.readable else { return .done(.failure(.code(EBADF))) }
         let capacity = buffers.reduce(0) { $0 + $1.count }
         if let offset {
@@ -20,7 +23,7 @@ extension SimDriver {
             return .done(.failure(.code(EISDIR)))
         case .regular(let inode):
             if let error = transientFault(context, wouldBlock: false) { return .done(.failure(error)) }
-            if fault(faults.ioError, "EIO", key: context.key, op: context.op) { return .done(.failure(.code(EIO))) }
+            if fault(faults.ioError, "EIO", key: context.key, op: context.name) { return .done(.failure(.code(EIO))) }
             let start = Int(offset ?? file.offset)
             let available = max(0, inode.data.count - start)
             let n = min(amount(capacity, shortProbability: faults.shortRead, context), available)
@@ -40,11 +43,11 @@ extension SimDriver {
         case .pipeWriter:
             return .done(.failure(.code(EBADF)))
         case .socket(let socket):
-            return receiveDroppingRights(into: buffers, on: socket, context).outcome
+            return receiveDroppingRights(into: Array(buffers), on: socket, context).outcome
         }
     }
 
-    func write(from buffers: [OpBuffer], file: SimOpenFile, offset: Int64?, _ context: SimOpContext) -> SimOutcome {
+    func write(from buffers: some Collection<OpBuffer>, file: SimOpenFile, offset: Int64?, _ context: SimOpContext) -> SimOutcome {
         guard file.writable else { return .done(.failure(.code(EBADF))) }
         let total = buffers.reduce(0) { $0 + $1.count }
         if let offset {
@@ -58,14 +61,13 @@ extension SimDriver {
             return .done(.failure(.code(EBADF)))
         case .regular(let inode):
             if let error = transientFault(context, wouldBlock: false) { return .done(.failure(error)) }
-            if fault(faults.ioError, "EIO", key: context.key, op: context.op) { return .done(.failure(.code(EIO))) }
-            if total > 0 && fault(faults.noSpace, "ENOSPC", key: context.key, op: context.op) { return .done(.failure(.code(ENOSPC))) }
+            if fault(faults.ioError, "EIO", key: context.key, op: context.name) { return .done(.failure(.code(EIO))) }
+            if total > 0 && fault(faults.noSpace, "ENOSPC", key: context.key, op: context.name) { return .done(.failure(.code(ENOSPC))) }
             let n = amount(total, shortProbability: faults.shortWrite, context)
             // O_APPEND wins even over an explicit offset, as Linux's pwrite does.
             let start = file.appends ? inode.data.count : Int(offset ?? file.offset)
             if inode.data.count < start + n { inode.data.append(contentsOf: repeatElement(0, count: start + n - inode.data.count)) }
-            let bytes = Self.gather(buffers, count: n)
-            inode.data.replaceSubrange(start..<start + n, with: bytes)
+            inode.data.withUnsafeMutableBytes { Self.gather(buffers, into: UnsafeMutableRawBufferPointer(rebasing: $0[start..<start + n])) }
             if offset == nil { file.offset = Int64(start + n) }
             if n > 0 {
                 inode.modified = clock
@@ -83,7 +85,7 @@ extension SimDriver {
             wake(pipe.readEnd)
             return .done(.success(n))
         case .socket(let socket):
-            return sendWithoutRights(buffers, on: socket, to: nil, context)
+            return sendWithoutRights(Array(buffers), on: socket, to: nil, context)
         }
     }
 
@@ -94,7 +96,7 @@ extension SimDriver {
         case .pipeReader, .pipeWriter, .socket:
             return .done(.failure(.code(EINVAL)))
         case .regular(let inode):
-            if fault(faults.ioError, "EIO", key: context.key, op: context.op) { return .done(.failure(.code(EIO))) }
+            if fault(faults.ioError, "EIO", key: context.key, op: context.name) { return .done(.failure(.code(EIO))) }
             inode.durable = inode.data
             return .done(.success(0))
         }
@@ -102,7 +104,7 @@ extension SimDriver {
 
     func truncate(_ file: SimOpenFile, to length: Int64, _ context: SimOpContext) -> SimOutcome {
         guard case .regular(let inode) = file.kind, file.writable, length >= 0 else { return .done(.failure(.code(EINVAL))) }
-        if fault(faults.ioError, "EIO", key: context.key, op: context.op) { return .done(.failure(.code(EIO))) }
+        if fault(faults.ioError, "EIO", key: context.key, op: context.name) { return .done(.failure(.code(EIO))) }
         let n = Int(length)
         if n < inode.data.count {
             inode.data.removeLast(inode.data.count - n)
@@ -174,7 +176,7 @@ extension SimDriver {
     }
 
     /// Copies `bytes` into `buffers` in order.
-    static func scatter(_ bytes: UnsafeRawBufferPointer, into buffers: [OpBuffer]) {
+    static func scatter(_ bytes: UnsafeRawBufferPointer, into buffers: some Collection<OpBuffer>) {
         var done = 0
         for buffer in buffers where done < bytes.count {
             guard let base = buffer.base else { continue }
@@ -184,8 +186,19 @@ extension SimDriver {
         }
     }
 
+    /// Fills `target` with the first bytes of `buffers`, in order.
+    static func gather(_ buffers: some Collection<OpBuffer>, into target: UnsafeMutableRawBufferPointer) {
+        var done = 0
+        for buffer in buffers where done < target.count {
+            guard let base = buffer.base else { continue }
+            let n = min(buffer.count, target.count - done)
+            (target.baseAddress! + done).copyMemory(from: base, byteCount: n)
+            done += n
+        }
+    }
+
     /// The first `count` bytes of `buffers`, in order.
-    static func gather(_ buffers: [OpBuffer], count: Int) -> [UInt8] {
+    static func gather(_ buffers: some Collection<OpBuffer>, count: Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count)
         for buffer in buffers where out.count < count {

@@ -10,16 +10,37 @@ enum SimOutcome {
 }
 
 extension SimDriver {
-    /// Hands the op to the simulated kernel: it becomes due after a seeded latency.
-    func submit(_ key: OpKey) {
+    /// Submits every staged op, in push order. `eagerly`: an eager push's
+    /// submission, where ops may complete during submission.
+    func submitStaged(eagerly: Bool = false) {
+        guard !staged.isEmpty else { return }
+        // Swapped with a spare rather than copied, so that emptying `staged`
+        // (a submit may stage nothing, but a copy would share its storage)
+        // allocates nothing.
+        var toSubmit = spareKeys
+        swap(&toSubmit, &staged)
+        for key in toSubmit { submit(key, eagerly: eagerly) }
+        toSubmit.removeAll(keepingCapacity: true)
+        spareKeys = toSubmit
+    }
+
+    /// Hands the op to the simulated kernel: it becomes due after a seeded
+    /// latency, or at once when an eager push's submission finishes it (drawn
+    /// only for ops that can complete during submission).
+    func submit(_ key: OpKey, eagerly: Bool = false) {
         guard let pending = pending(key), table.submit(key) else { return }
-        let op = pending.op
+        if eagerly && pending.shape.mayCompleteDuringSubmission && streams[.eager].chance(inlineCompletionChance) {
+            pending.channel?.queue.append(key)
+            record(.submit, key: key, name: pending.traceName, value: 0, detail: .text("during submission"))
+            schedule(after: 0, .becomeDue(key))
+            return
+        }
         var latency = streams[.latency].int64(in: pending.shape.speed.nanoseconds)
-        if fault(faults.latencySpike, "latency spike", key: key, op: op) {
+        if fault(faults.latencySpike, "latency spike", key: key, op: pending.name) {
             latency += streams[.faults].int64(in: faults.latencySpikeNanoseconds)
         }
         pending.channel?.queue.append(key)
-        record(.submit, key: key, name: op.name, value: latency)
+        record(.submit, key: key, name: pending.traceName, value: latency)
         schedule(after: latency, .becomeDue(key))
     }
 
@@ -61,42 +82,48 @@ extension SimDriver {
     }
 
     /// Completes the op: drops its file references, wraps a new descriptor, and
-    /// queues the completion for delivery.
+    /// queues the completion for delivery. The op stays in the table until
+    /// then (see ``SimReady``).
     func finish(_ key: OpKey, _ result: Result<Int, IOError>, newDescriptor: Int32? = nil) {
-        guard let (op, extra, _) = table.complete(key) else {
+        guard let pending = pending(key) else {
             violate(.completedTwice, "key \(key) completed again or was never pushed")
             return
         }
         inFlightOps[Int(key.index)] = nil
-        if case .asyncify = op { blockingInFlight -= 1 }
+        if pending.shape.speed == .blocking { blockingInFlight -= 1 }
         var descriptor: OwnedDescriptor?
         if let fd = newDescriptor { descriptor = OwnedDescriptor(fd, closer: closer) }
-        record(.complete, key: key, name: op.name, value: Self.code(result), detail: newDescriptor.map { .number("new fd ", Int64($0)) } ?? .none)
-        // The key stays taken until the completion is delivered, as a CQE's
-        // user data does on the kernel: a runtime maps keys to waiters and must
-        // not see the index reused while the completion is still on its way.
-        let placeholder = table.insert(.nop, extra: nil)
-        precondition(placeholder.index == key.index, "SimDriver: the completed key's slot was not reused for its placeholder")
+        record(.complete, key: key, name: pending.traceName, value: Self.code(result), detail: newDescriptor.map { .number("new fd ", Int64($0)) } ?? .none)
         ready.append(
-            SimReady(
-                completion: Completion(key: key, op: op, result: result, descriptor: descriptor), channel: extra?.channel,
-                placeholder: placeholder, ownerCount: extra?.ownerCount ?? SimOpShape(op).ownerCount))
-        if let extra {
-            for case let file? in extra.slots { dropReference(file) }
+            SimReady(key: key, name: pending.traceName, result: result, descriptor: descriptor, channel: pending.channel, ownerCount: pending.ownerCount))
+        if let file = pending.file { dropReference(file) }
+        if let file = pending.second { dropReference(file) }
+    }
+
+    /// Takes a ready completion's op out of the table: the op comes back with
+    /// its buffers and its result, and the key is free for reuse.
+    func handOut(_ item: SimReady) -> Completion {
+        guard let (op, _, _) = table.complete(item.key) else {
+            preconditionFailure("SimDriver: ready completion \(item.key) is not in the table")
         }
+        ownersOutstanding -= item.ownerCount
+        stats.delivered += 1
+        return Completion(key: item.key, op: op, result: item.result, descriptor: item.descriptor)
     }
 
     /// Hands out a seeded batch of ready completions in a seeded order; completions
     /// on one channel keep their order.
     func deliver(_ body: (consuming Completion) -> Void) -> Int {
         let size = streams[.ordering].int(in: 1...max(1, min(ready.count, maxBatch)))
-        var batch: [SimReady] = []
-        batch.reserveCapacity(size)
+        record(.poll, name: batchName, value: Int64(size))
+        // Each pick is handed out before the next is drawn. `body` only
+        // resumes tasks; were it to push, a completion it caused could join
+        // this batch, which a kernel allows too. Drawing never runs dry: the
+        // first ready completion is always eligible.
         for _ in 0..<size {
             // The eligible completions (first of their channel), counted and
             // then walked again to the drawn one: no array per pick.
             let eligible = ready.indices.count { isFirstOfChannel($0) }
-            guard eligible > 0 else { break }
             var skip = streams[.ordering].int(in: 0...eligible - 1)
             var pick = 0
             for i in ready.indices where isFirstOfChannel(i) {
@@ -107,18 +134,10 @@ extension SimDriver {
                 skip -= 1
             }
             let item = ready.remove(at: pick)
-            _ = table.complete(item.placeholder)
-            batch.append(item)
+            record(.deliver, key: item.key, name: item.name, value: Self.code(item.result))
+            body(handOut(item))
         }
-        record(.poll, name: "batch", value: Int64(batch.count))
-        for item in batch {
-            let completion = item.completion
-            ownersOutstanding -= item.ownerCount
-            stats.delivered += 1
-            record(.deliver, key: completion.key, name: completion.op.name, value: Self.code(completion.result))
-            body(completion)
-        }
-        return batch.count
+        return size
     }
 
     /// Whether `ready[i]` may be handed out now: no earlier ready completion is on its channel.
@@ -131,14 +150,13 @@ extension SimDriver {
     /// A cancel of a submitted op: the seed picks among the outcomes possible now.
     func cancelSubmitted(_ key: OpKey) {
         guard let pending = pending(key) else { return }
-        let op = pending.op
         let atHead = pending.channel.map { $0.queue.first == key } ?? true
         let shape = pending.shape
         let capacity = shape.capacity
         var choices = ["canceled"]
         if atHead {
             choices.append("too late")
-            if shape.movesBytes && capacity >= 2 && pending.slots.first??.socket?.transport != .datagram { choices.append("partial") }
+            if shape.movesBytes && capacity >= 2 && pending.file?.socket?.transport != .datagram { choices.append("partial") }
         }
         let choice = choices[streams[.cancel].int(in: 0...choices.count - 1)]
         if choice != "canceled" {
@@ -147,17 +165,17 @@ extension SimDriver {
             let before = ready.count
             if attempt(key, limit: limit) {
                 pending.channel?.queue.removeAll { $0 == key }
-                let result = ready[before].completion.result
+                let result = ready[before].result
                 let short = limit != nil && (try? result.get()).map { $0 < capacity } == true
                 if short { stats.cancelPartial += 1 } else { stats.cancelTooLate += 1 }
-                record(.cancel, key: key, name: op.name, value: Self.code(result), detail: short ? "partial" : "too late")
+                record(.cancel, key: key, name: pending.traceName, value: Self.code(result), detail: .text(short ? "partial" : "too late"))
                 if let channel = pending.channel { schedule(after: 0, .run(channel)) }
                 return
             }
             pending.probing = false
         }
         stats.cancelCanceled += 1
-        record(.cancel, key: key, name: op.name, value: -Int64(ECANCELED), detail: "canceled")
+        record(.cancel, key: key, name: pending.traceName, value: -Int64(ECANCELED), detail: .text("canceled"))
         pending.channel?.queue.removeAll { $0 == key }
         finish(key, .failure(.code(ECANCELED)))
         if let channel = pending.channel { schedule(after: 0, .run(channel)) }
@@ -189,10 +207,10 @@ extension SimDriver {
         var found = violations
         if final {
             for key in liveKeys {
-                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(pending(key)?.op.name ?? "?") key \(key) still in flight"))
+                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(pending(key)?.name ?? "?") key \(key) still in flight"))
             }
             for item in ready {
-                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(item.completion.op.name) key \(item.completion.key) completed but never taken by poll"))
+                found.append(SimViolation(rule: .neverCompleted, time: clock, message: "\(item.name.text) key \(item.key) completed but never taken by poll"))
             }
             if ownersOutstanding != 0 {
                 found.append(SimViolation(rule: .bufferNotReturned, time: clock, message: "\(ownersOutstanding) buffer owner(s) pushed and not handed back"))

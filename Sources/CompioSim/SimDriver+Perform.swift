@@ -5,23 +5,23 @@ import Glibc
 extension SimDriver {
     /// Runs `op` against the world: the simulated kernel's one exhaustive switch.
     func perform(_ op: Op, key: OpKey, pending: SimPendingOp, limit: Int?) -> SimOutcome {
-        let file = pending.slots.first ?? nil
-        let context = SimOpContext(key: key, op: op, pending: pending, limit: limit)
+        let file = pending.file
+        let context = SimOpContext(key: key, pending: pending, limit: limit)
         switch op {
         case .nop:
             return .done(.success(0))
         case .read(_, let buffer):
-            return read(into: [buffer], file: file!, offset: nil, context)
+            return read(into: CollectionOfOne(buffer), file: file!, offset: nil, context)
         case .readAt(_, let buffer, let offset):
-            return read(into: [buffer], file: file!, offset: offset, context)
+            return read(into: CollectionOfOne(buffer), file: file!, offset: offset, context)
         case .readVectored(_, let vector):
             return read(into: vector.buffers, file: file!, offset: nil, context)
         case .readVectoredAt(_, let vector, let offset):
             return read(into: vector.buffers, file: file!, offset: offset, context)
         case .write(_, let buffer):
-            return write(from: [buffer], file: file!, offset: nil, context)
+            return write(from: CollectionOfOne(buffer), file: file!, offset: nil, context)
         case .writeAt(_, let buffer, let offset):
-            return write(from: [buffer], file: file!, offset: offset, context)
+            return write(from: CollectionOfOne(buffer), file: file!, offset: offset, context)
         case .writeVectored(_, let vector):
             return write(from: vector.buffers, file: file!, offset: nil, context)
         case .writeVectoredAt(_, let vector, let offset):
@@ -52,7 +52,7 @@ extension SimDriver {
         case .renameAt(_, let from, _, let to):
             return namespaceOp { () throws(IOError) in
                 try fileSystem.rename(
-                    from: try startDirectory(file), from.description, toStart: try startDirectory(pending.slots[1]), to.description, time: clock)
+                    from: try startDirectory(file), from.description, toStart: try startDirectory(pending.second), to.description, time: clock)
             }
         case .symlinkAt(let target, _, let link):
             return namespaceOp { () throws(IOError) in
@@ -61,7 +61,7 @@ extension SimDriver {
         case .linkAt(_, let from, _, let to):
             return namespaceOp { () throws(IOError) in
                 try fileSystem.link(
-                    from: try startDirectory(file), from.description, toStart: try startDirectory(pending.slots[1]), to.description, time: clock)
+                    from: try startDirectory(file), from.description, toStart: try startDirectory(pending.second), to.description, time: clock)
             }
         case .truncate(_, let length):
             return truncate(file!, to: length, context)
@@ -172,17 +172,17 @@ extension SimDriver {
 
     /// Draws whether a fault with probability `p` fires; draws nothing when `p` is 0,
     /// so a plan without faults consumes no randomness.
-    func fault(_ p: Double, _ name: String, key: OpKey?, op: Op?) -> Bool {
+    func fault(_ p: Double, _ name: String, key: OpKey?, op: String) -> Bool {
         guard p > 0, streams[.faults].chance(p) else { return false }
         stats.faults += 1
-        record(.fault, key: key, name: name, detail: op?.name ?? "")
+        record(.fault, key: key, name: name, detail: op)
         return true
     }
 
     /// `EINTR` or `EAGAIN` from the plan: the op fails without effect.
     func transientFault(_ context: SimOpContext, wouldBlock: Bool) -> IOError? {
-        if fault(faults.interrupted, "EINTR", key: context.key, op: context.op) { return .code(EINTR) }
-        if wouldBlock && fault(faults.wouldBlock, "EAGAIN", key: context.key, op: context.op) { return .code(EAGAIN) }
+        if fault(faults.interrupted, "EINTR", key: context.key, op: context.name) { return .code(EINTR) }
+        if wouldBlock && fault(faults.wouldBlock, "EAGAIN", key: context.key, op: context.name) { return .code(EAGAIN) }
         return nil
     }
 
@@ -190,7 +190,7 @@ extension SimDriver {
     /// cancel's partial-progress limit.
     func amount(_ wanted: Int, shortProbability: Double, _ context: SimOpContext) -> Int {
         var n = wanted
-        if n >= 2 && fault(shortProbability, "short transfer", key: context.key, op: context.op) {
+        if n >= 2 && fault(shortProbability, "short transfer", key: context.key, op: context.name) {
             n = streams[.faults].int(in: 1...n - 1)
         }
         if let limit = context.limit { n = min(n, limit) }
@@ -258,7 +258,9 @@ extension SimDriver {
 /// The op being performed, passed to the helpers that may inject faults.
 struct SimOpContext {
     let key: OpKey
-    let op: Op
     let pending: SimPendingOp
     let limit: Int?
+
+    /// The op's name, for fault events.
+    var name: String { pending.name }
 }

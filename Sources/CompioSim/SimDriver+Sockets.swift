@@ -177,7 +177,7 @@ extension SimDriver {
         let from = network.host(of: socket.local!)!
         let target = network.resolve(destination, from: from)
         record(.network, key: context.key, name: "connect", detail: "\(socket.local!) -> \(target)")
-        if fault(faults.connectionRefused, "ECONNREFUSED", key: context.key, op: context.op) {
+        if fault(faults.connectionRefused, "ECONNREFUSED", key: context.key, op: context.name) {
             let delay = hop()
             schedule(after: delay) { [unowned self] in self.finishConnect(socket, .failure(.code(ECONNREFUSED))) }
             return .blocked
@@ -188,7 +188,7 @@ extension SimDriver {
     }
 
     private func maybePartition(_ a: UInt32, _ b: UInt32, _ context: SimOpContext) {
-        guard a != b, fault(faults.partition, "partition", key: context.key, op: context.op) else { return }
+        guard a != b, fault(faults.partition, "partition", key: context.key, op: context.name) else { return }
         let until = clock + streams[.faults].int64(in: faults.partitionNanoseconds)
         network.partition(a, b, until: until)
         record(.network, name: "partition", value: until, detail: "\(a)<->\(b)")
@@ -292,7 +292,7 @@ extension SimDriver {
             if socket.isUnix, let peer = socket.peer, peer.released || peer.readShut { return .done(.failure(.code(EPIPE))) }
             if total == 0 { return .done(.success(0)) }
             if let error = transientFault(context, wouldBlock: true) { return .done(.failure(error)) }
-            if !socket.isUnix && fault(faults.connectionReset, "ECONNRESET", key: context.key, op: context.op) {
+            if !socket.isUnix && fault(faults.connectionReset, "ECONNRESET", key: context.key, op: context.name) {
                 resetLocally(socket)
                 return .done(.failure(.code(ECONNRESET)))
             }
@@ -329,7 +329,7 @@ extension SimDriver {
             if socket.readShut || capacity == 0 { return Received(outcome: .done(.success(0))) }
             if !socket.received.isEmpty {
                 if let error = transientFault(context, wouldBlock: true) { return Received(outcome: .done(.failure(error))) }
-                if !socket.isUnix && fault(faults.connectionReset, "ECONNRESET", key: context.key, op: context.op) {
+                if !socket.isUnix && fault(faults.connectionReset, "ECONNRESET", key: context.key, op: context.name) {
                     resetLocally(socket)
                     return Received(outcome: .done(.failure(.code(ECONNRESET))))
                 }

@@ -40,19 +40,25 @@ public final class SimDriver: Driver {
     /// The faults this run injects.
     public let faults: FaultPlan
     /// Most completions one poll hands out.
-    public var maxBatch = 8
+    @exclusivity(unchecked) public var maxBatch = 8
+    /// How often ``pushEagerly(_:_:)`` submits at once (drawn from the
+    /// ``SimDecision/eager`` stream); otherwise it is a plain ``push(_:)``.
+    @exclusivity(unchecked) public var eagerSubmissionChance = 0.75
+    /// How often an op that an eager push submits, and that the kernel could
+    /// finish during submission, does: it then runs at the current instant.
+    @exclusivity(unchecked) public var inlineCompletionChance = 0.5
     /// How long a connect keeps retrying an unreachable or overloaded peer before `ETIMEDOUT`.
     public var connectTimeout: Duration = .seconds(5)
 
     /// Most blocking ops (``Op/asyncify(_:)``) in flight at once, like a kernel
     /// driver's bounded thread pool: more fail at push with ``IOError/poolBusy``.
     /// `nil`: unbounded.
-    public var poolLimit: Int?
+    @exclusivity(unchecked) public var poolLimit: Int?
     /// Whether a `close` pushed while ops holding that descriptor are in flight
     /// is a violation. Off by default (Linux allows it, and the driver tests
     /// exercise it); on for runs through the runtime, whose shared descriptors
     /// must wait for their ops.
-    public var closeRequiresQuiescence = false
+    @exclusivity(unchecked) public var closeRequiresQuiescence = false
     /// Called by a `poll(timeout: nil)` that finds nothing scheduled: in a
     /// one-threaded simulation nothing can ever happen then.
     public var onIdle: (() -> Void)?
@@ -75,8 +81,8 @@ public final class SimDriver: Driver {
     @exclusivity(unchecked) var streams: SimStreams
     @exclusivity(unchecked) var clock: Int64 = 0
     @exclusivity(unchecked) var table: OpTable<SimPendingOp>
-    /// The ops in flight by key index: the same entries as `table`'s extras,
-    /// looked up without the generic table. `OpTable` is not specialized
+    /// The ops in flight (pushed, not finished) by key index, looked up
+    /// without the generic table. `OpTable` is not specialized
     /// across modules, so each of its lookups instantiates generic metadata and
     /// copies a slot (about 1,000 instructions); the hot paths use this index and
     /// call the table only for the lifecycle's transitions.
@@ -85,6 +91,10 @@ public final class SimDriver: Driver {
     @exclusivity(unchecked) var blockingInFlight = 0
     @exclusivity(unchecked) var staged: [OpKey] = []
     @exclusivity(unchecked) var ready: [SimReady] = []
+    /// Empty arrays kept for their capacity, swapped with `staged` and `ready`
+    /// when those are taken whole.
+    @exclusivity(unchecked) var spareKeys: [OpKey] = []
+    @exclusivity(unchecked) var spareReady: [SimReady] = []
     @exclusivity(unchecked) var agenda = SimEventQueue()
     @exclusivity(unchecked) var descriptors = SimDescriptorTable()
     let fileSystem = SimFileSystem()
@@ -132,7 +142,11 @@ public final class SimDriver: Driver {
     public func attach(_ fd: Int32) throws(IOError) {}
 
     /// Starts `op`: resolves its descriptors, then submits it now or at the next poll.
-    public func push(_ op: Op) -> PushResult {
+    public func push(_ op: Op) -> PushResult { start(op, staging: false) }
+
+    /// ``push(_:)``'s work; `staging` always stages the op (an eager push
+    /// submits it with everything staged before it), instead of drawing.
+    func start(_ op: Op, staging: Bool) -> PushResult {
         stats.pushed += 1
         if isShutDown {
             record(.push, name: op.name, value: -1, detail: "after shutdown")
@@ -148,38 +162,38 @@ public final class SimDriver: Driver {
             return .ready(Completion(key: .immediate, op: op, result: .failure(.poolBusy)))
         }
         let shape = SimOpShape(op)
-        var slots: [SimOpenFile?] = []
-        for descriptor in shape.descriptors {
-            guard descriptor.isUsed else {
-                slots.append(nil)
-                continue
-            }
+        var files: (SimOpenFile?, SimOpenFile?) = (nil, nil)
+        for n in 0..<2 {
+            guard let descriptor = n == 0 ? shape.descriptors.first : shape.descriptors.second, descriptor.isUsed else { continue }
             guard let file = descriptors[descriptor.fd] else {
                 violate(.opOnClosedDescriptor, "\(op.name) on fd \(descriptor.fd), which is not open (EBADF)")
                 record(.push, name: op.name, value: -Int64(EBADF), detail: "fd \(descriptor.fd) not open")
                 return .ready(Completion(key: .immediate, op: op, result: .failure(.code(EBADF))))
             }
-            slots.append(file)
+            if n == 0 { files.0 = file } else { files.1 = file }
         }
-        let pending = SimPendingOp(op: op, shape: shape, sequence: nextSequence, pushedAt: clock, slots: slots)
-        for case let file? in slots { file.references += 1 }
+        let pending = SimPendingOp(op: op, shape: shape, sequence: nextSequence, pushedAt: clock, file: files.0, second: files.1)
+        files.0?.references += 1
+        files.1?.references += 1
         nextSequence += 1
-        pending.channel = channel(for: shape.side, file: slots.first ?? nil)
+        pending.channel = channel(for: shape.side, file: files.0)
         ownersOutstanding += pending.ownerCount
-        let key = table.insert(op, extra: pending)
+        // The op's bookkeeping lives in `inFlightOps`; the table keeps the key,
+        // the op and its lifecycle until the completion is handed out.
+        let key = table.insert(op)
         pending.key = key
         let index = Int(key.index)
         if index >= inFlightOps.count { inFlightOps.append(contentsOf: repeatElement(nil, count: index + 1 - inFlightOps.count)) }
         inFlightOps[index] = pending
         if blocking { blockingInFlight += 1 }
-        record(.push, key: key, name: op.name, value: Int64(pending.sequence), detail: .files(slots))
+        record(.push, key: key, name: pending.traceName, value: Int64(pending.sequence), detail: .files(files.0, files.1))
         if case .close(let fd) = op {
             if closeRequiresQuiescence { checkQuiescentClose(fd, closing: key) }
             closeDescriptor(fd)
             finish(key, .success(0))
             return .pending(key)
         }
-        if streams[.ordering].chance(0.5) {
+        if !staging && streams[.ordering].chance(0.5) {
             submit(key)
         } else {
             staged.append(key)
@@ -190,7 +204,9 @@ public final class SimDriver: Driver {
     /// Asks for `key`'s cancellation; the seed picks the outcome (see the type's documentation).
     public func cancel(_ key: OpKey) {
         guard !isShutDown else { return }
-        guard let action = table.requestCancel(key) else {
+        // A finished op whose completion is not handed out yet is still in the
+        // table, but is as completed as it gets for a cancel.
+        guard pending(key) != nil, let action = table.requestCancel(key) else {
             stats.cancelIgnored += 1
             record(.cancel, key: key, name: "cancel", detail: "already completed")
             return
@@ -201,7 +217,7 @@ public final class SimDriver: Driver {
         case .completeUnsubmitted:
             staged.removeAll { $0 == key }
             stats.cancelBeforeSubmission += 1
-            record(.cancel, key: key, name: pending(key)?.op.name ?? "?", detail: "before submission")
+            record(.cancel, key: key, name: pending(key)?.name ?? "?", detail: "before submission")
             finish(key, .failure(.code(ECANCELED)))
         case .issueCancel:
             cancelSubmitted(key)
@@ -212,9 +228,7 @@ public final class SimDriver: Driver {
     /// deadline (jumping virtual time, never sleeping), and hands out a batch.
     @discardableResult
     public func poll(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int {
-        let toSubmit = staged
-        staged.removeAll()
-        for key in toSubmit { submit(key) }
+        submitStaged()
         let deadline = timeout.map { now.advanced(by: max($0, .zero)).nanoseconds }
         while true {
             runDueEvents()
@@ -251,10 +265,8 @@ public final class SimDriver: Driver {
         let dropped = ready
         ready.removeAll()
         for item in dropped {
-            _ = table.complete(item.placeholder)
-            ownersOutstanding -= item.ownerCount
-            stats.delivered += 1
-            record(.deliver, key: item.completion.key, name: item.completion.op.name, value: Self.code(item.completion.result), detail: "dropped by shutdown")
+            _ = handOut(item)
+            record(.deliver, key: item.key, name: item.name, value: Self.code(item.result), detail: .text("dropped by shutdown"))
         }
         isShutDown = true
         agenda.removeAll()
@@ -334,13 +346,25 @@ public final class SimDriver: Driver {
     }
 
     func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: String, value: Int64 = 0, detail: String) {
-        trace.record(SimTraceEvent(time: clock, kind: kind, key: key?.raw ?? 0, name: name, value: value, payload: .text(detail)))
+        trace.record(time: clock, kind: kind, key: key?.raw ?? 0, name: SimTraceName(name), value: value, payload: .text(detail))
     }
 
     /// Records an event whose detail is built only if the trace is printed.
     func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: String, value: Int64 = 0, detail: SimTraceDetail = .none) {
-        trace.record(SimTraceEvent(time: clock, kind: kind, key: key?.raw ?? 0, name: name, value: value, payload: detail))
+        trace.record(time: clock, kind: kind, key: key?.raw ?? 0, name: SimTraceName(name), value: value, payload: detail)
     }
+
+    /// Records an event under a name whose digest is already taken: an op's
+    /// (at push), or one of the frequent fixed names below.
+    func record(_ kind: SimTraceEvent.Kind, key: OpKey? = nil, name: SimTraceName, value: Int64 = 0, detail: SimTraceDetail = .none) {
+        trace.record(time: clock, kind: kind, key: key?.raw ?? 0, name: name, value: value, payload: detail)
+    }
+
+    /// The poll event's name.
+    var batchName: SimTraceName { Self.names.batch }
+    /// The clock event's name.
+    var advanceName: SimTraceName { Self.names.advance }
+    private static let names = (batch: SimTraceName("batch"), advance: SimTraceName("advance"))
 
     /// The op in flight under `key` (pushed, not completed), if any.
     func pending(_ key: OpKey) -> SimPendingOp? {
@@ -357,7 +381,7 @@ public final class SimDriver: Driver {
     func advance(to time: Int64) {
         guard time > clock else { return }
         clock = time
-        record(.clock, name: "advance", value: time)
+        record(.clock, name: advanceName, value: time)
     }
 
     func schedule(after delay: Int64, _ action: @escaping () -> Void) {
@@ -394,43 +418,57 @@ public final class SimDriver: Driver {
 }
 
 /// The simulator's bookkeeping for one op in flight.
+///
+/// Its variables are `@exclusivity(unchecked)`, as the driver's are.
 final class SimPendingOp {
     /// The op's key (set right after the table issued it).
-    var key = OpKey.immediate
+    @exclusivity(unchecked) var key = OpKey.immediate
     let op: Op
+    /// The op's name for the trace, taken once (reading it from `op` copies the op).
+    let traceName: SimTraceName
+    /// The op's name.
+    var name: String { traceName.text }
     /// Computed once at push: the op's descriptors, side, speed and buffers.
     let shape: SimOpShape
     /// Buffer owners the op holds (``SimOpShape/ownerCount``).
     let ownerCount: Int
     let sequence: UInt64
     let pushedAt: Int64
-    /// Open files the op resolved at push, one per descriptor it names (`nil`
-    /// where a path made the descriptor irrelevant).
-    let slots: [SimOpenFile?]
-    var channel: SimChannel?
-    var isDue = false
+    /// The open file the op resolved at push for its first descriptor, and for
+    /// its second (`renameat`, `linkat`); `nil` where there is none or a path
+    /// made the descriptor irrelevant.
+    let file: SimOpenFile?
+    let second: SimOpenFile?
+    @exclusivity(unchecked) var channel: SimChannel?
+    @exclusivity(unchecked) var isDue = false
     /// Set while a cancel tries to finish the op early: no new work may start.
-    var probing = false
+    @exclusivity(unchecked) var probing = false
 
-    init(op: Op, shape: SimOpShape, sequence: UInt64, pushedAt: Int64, slots: [SimOpenFile?]) {
+    init(op: Op, shape: SimOpShape, sequence: UInt64, pushedAt: Int64, file: SimOpenFile?, second: SimOpenFile?) {
         self.op = op
+        traceName = SimTraceName(op.name)
         self.shape = shape
         ownerCount = shape.ownerCount
         self.sequence = sequence
         self.pushedAt = pushedAt
-        self.slots = slots
+        self.file = file
+        self.second = second
     }
 
     /// Whether the op holds a reference to `file`.
-    func holds(_ file: SimOpenFile) -> Bool { slots.contains { $0 === file } }
+    func holds(_ other: SimOpenFile) -> Bool { file === other || second === other }
 }
 
-/// A completion waiting to be handed out, with the stream it must stay ordered on.
+/// A completion waiting to be handed out, with the stream it must stay ordered
+/// on. The op stays in the table under `key` until then, as a CQE's user data
+/// does on the kernel: a runtime maps keys to waiters and must not see the
+/// index reused while the completion is on its way.
 struct SimReady {
-    var completion: Completion
+    let key: OpKey
+    let name: SimTraceName
+    let result: Result<Int, IOError>
+    let descriptor: OwnedDescriptor?
     let channel: SimChannel?
-    /// Holds the completion's key index in the table until delivery.
-    let placeholder: OpKey
     /// Buffer owners the completion hands back.
     let ownerCount: Int
 }

@@ -17,10 +17,12 @@ struct SimEventQueue {
         case call(() -> Void)
     }
 
+    /// A heap entry: plain values, so sifting it retains nothing. Its action
+    /// waits in `actions[slot]`.
     struct Entry {
         let time: Int64
         let sequence: UInt64
-        let action: Action
+        let slot: Int32
 
         func precedes(_ other: Entry) -> Bool {
             time != other.time ? time < other.time : sequence < other.sequence
@@ -28,6 +30,8 @@ struct SimEventQueue {
     }
 
     private var heap: [Entry] = []
+    private var actions: [Action?] = []
+    private var freeSlots: [Int32] = []
     private var nextSequence: UInt64 = 0
 
     var isEmpty: Bool { heap.isEmpty }
@@ -36,7 +40,15 @@ struct SimEventQueue {
     var nextTime: Int64? { heap.first?.time }
 
     mutating func schedule(at time: Int64, _ action: Action) {
-        heap.append(Entry(time: time, sequence: nextSequence, action: action))
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            actions[Int(slot)] = action
+        } else {
+            slot = Int32(actions.count)
+            actions.append(action)
+        }
+        heap.append(Entry(time: time, sequence: nextSequence, slot: slot))
         nextSequence += 1
         var i = heap.count - 1
         while i > 0 {
@@ -64,8 +76,14 @@ struct SimEventQueue {
                 i = best
             }
         }
-        return top.action
+        let action = actions[Int(top.slot)].take()
+        freeSlots.append(top.slot)
+        return action
     }
 
-    mutating func removeAll() { heap.removeAll() }
+    mutating func removeAll() {
+        heap.removeAll()
+        actions.removeAll()
+        freeSlots.removeAll()
+    }
 }

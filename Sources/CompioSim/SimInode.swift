@@ -18,10 +18,12 @@ final class SimInode {
 
     let number: UInt64
     let kind: Kind
+    // `@exclusivity(unchecked)`: the simulator is one-threaded and no access
+    // overlaps another (see SimDriver), so the dynamic checks buy nothing.
     /// Current contents of a regular file.
-    var data: [UInt8] = []
+    @exclusivity(unchecked) var data: [UInt8] = []
     /// Contents as of the last successful fsync; what survives a crash.
-    var durable: [UInt8] = []
+    @exclusivity(unchecked) var durable: [UInt8] = []
     /// Entries of a directory. Looked up by name only, never iterated, so hash
     /// order cannot leak into behaviour.
     var entries: [String: SimInode] = [:]
@@ -29,9 +31,9 @@ final class SimInode {
     weak var parent: SimInode?
     var links: UInt32 = 1
     var permissions: UInt32
-    var accessed: Int64
-    var modified: Int64
-    var changed: Int64
+    @exclusivity(unchecked) var accessed: Int64
+    @exclusivity(unchecked) var modified: Int64
+    @exclusivity(unchecked) var changed: Int64
 
     init(number: UInt64, kind: Kind, permissions: UInt32, time: Int64) {
         self.number = number

@@ -23,9 +23,11 @@ final class SimOpenFile {
     let readable: Bool
     let writable: Bool
     let appends: Bool
+    // `@exclusivity(unchecked)`: the simulator is one-threaded and no access
+    // overlaps another (see SimDriver), so the dynamic checks buy nothing.
     /// The shared offset of `read`/`write` on a regular file.
-    var offset: Int64 = 0
-    var references = 0
+    @exclusivity(unchecked) var offset: Int64 = 0
+    @exclusivity(unchecked) var references = 0
 
     /// `read`/`write` on a regular file share the offset: one FIFO.
     let positionChannel = SimChannel()

@@ -38,24 +38,30 @@ public struct SimRunReport: Sendable {
 /// virtual time per scenario time unit. Closing a descriptor with ops in
 /// flight is a violation, and a run where every task waits with nothing
 /// scheduled ends as a deadlock instead of spinning.
+///
+/// The runtime's self-checks (``Runtime/_enableTestingChecks(faults:)``) are
+/// on for half the seeds (see ``checksRuntime(seed:runtimeFaults:)``): the
+/// runtime turns inline completion off while they are on, so the other half
+/// is where its inline path, and ``SimDriver/pushEagerly(_:_:)``, run.
 public enum SimScenarioRunner {
     /// The runtime's limit of ops in the driver: small, so ops also queue in the runtime.
     public static let maxInFlight = 8
 
     /// Runs `scenario` once for `seed`. Call on a thread that is not one of
-    /// Swift's cooperative pool (the runtime blocks it).
+    /// Swift's cooperative pool (the runtime blocks it). `inspect` sees the
+    /// runtime after the run, before its shutdown (tests read its counters).
     public static func run(
         _ scenario: Scenario, seed: UInt64, faults: FaultPlan = .none,
-        runtimeFaults: RuntimeTestingFaults = [], keepsTraceEvents: Bool = false
+        runtimeFaults: RuntimeTestingFaults = [], keepsTraceEvents: Bool = false, inspect: ((Runtime) -> Void)? = nil
     ) -> SimRunReport {
         let driver = SimDriver(seed: seed, faults: faults, keepsTraceEvents: keepsTraceEvents)
         driver.poolLimit = scenario.poolLimit
         driver.closeRequiresQuiescence = true
-        for host in 2...4 { driver.addHost("10.0.0.\(host)") }
+        for host in UInt32(2)...4 { driver.network.addHost(0x0A00_0000 | host) }  // 10.0.0.2-4, without parsing
         var failures: [String] = []
         do {
             let runtime = Runtime(driver: driver, maxInFlight: maxInFlight)
-            runtime._enableTestingChecks(faults: runtimeFaults)
+            if checksRuntime(seed: seed, runtimeFaults: runtimeFaults) { runtime._enableTestingChecks(faults: runtimeFaults) }
             let context = ScenarioContext(runtime: runtime, world: world(driver, faults: faults, poolLimit: scenario.poolLimit ?? 1024), seed: seed)
             let gate = SimRunGate()
             driver.onIdle = { [unowned driver] in
@@ -85,6 +91,7 @@ public enum SimScenarioRunner {
                 }
             }
             failures += runtime._testingViolations(final: true).map { "runtime: \($0)" }
+            inspect?(runtime)
             runtime.shutdown()
         }
         failures += driver.check(final: true).map { "driver: \($0)" }
@@ -106,6 +113,14 @@ public enum SimScenarioRunner {
         return SimRunReport(
             scenario: first.scenario, seed: seed, faults: faults, trace: first.trace, stats: first.stats,
             failures: first.failures + [divergence])
+    }
+
+    /// Whether the run for `seed` switches the runtime's self-checks on: always
+    /// when it injects `runtimeFaults`, else when bit 1 of the seed is clear,
+    /// so that a sweep meets every pairing of checks (or inline completion)
+    /// with ``sweepFaults(seed:)``, which goes by bit 0.
+    public static func checksRuntime(seed: UInt64, runtimeFaults: RuntimeTestingFaults) -> Bool {
+        !runtimeFaults.isEmpty || seed & 2 == 0
     }
 
     /// The faults a sweep uses for `seed`: none for even seeds, a swarm plan for odd ones.

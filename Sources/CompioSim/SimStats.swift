@@ -18,6 +18,13 @@ public struct SimStats: Sendable, Hashable {
     public var faults = 0
     /// Descriptors created by ops and closed because nobody claimed them.
     public var unclaimedDescriptorsClosed = 0
+    /// Eager pushes that submitted at once (the seed may defer one to the next poll).
+    public var eagerSubmissions = 0
+    /// Eager pushes that returned `.ready`: the op finished during submission,
+    /// or was refused at push (`EBADF`, pool busy, shutdown), as the runtime counts them.
+    public var inlineCompletions = 0
+    /// Other ops' completions an eager push handed to its `others` closure.
+    public var eagerDeliveries = 0
     /// Agenda entries run.
     public var events = 0
 

@@ -12,6 +12,10 @@ public enum SimDecision: Int, Sendable, CaseIterable, CustomStringConvertible {
     case cancel
     /// Drawing a swarm ``FaultPlan`` from the seed.
     case swarm
+    /// Whether an eager push (``SimDriver/pushEagerly(_:_:)``) submits at
+    /// once, and whether an op it submits completes during submission. Last,
+    /// so the streams above are the ones they were before it existed.
+    case eager
 
     /// The class's name, for traces.
     public var description: String {
@@ -21,6 +25,7 @@ public enum SimDecision: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .faults: "faults"
         case .cancel: "cancel"
         case .swarm: "swarm"
+        case .eager: "eager"
         }
     }
 }

@@ -26,6 +26,9 @@ public struct SimTraceEvent: Sendable, Hashable, CustomStringConvertible {
         case poll
         /// A foreign notification, or a poll that had nothing to wait for.
         case wake
+        /// An eager push: submitted what was staged and ran what was due,
+        /// without advancing time (value: ops submitted), or deferred (value -1).
+        case eager
     }
 
     /// Virtual time, in nanoseconds.
@@ -85,9 +88,14 @@ public struct SimTraceEvent: Sendable, Hashable, CustomStringConvertible {
 
 /// The trace of a simulated run: every event, plus a rolling hash over them.
 ///
-/// The hash is FNV-1a over each event's fields in a fixed byte layout. It never
-/// uses Swift's `Hasher`, which is seeded per process, so the same run gives the
-/// same hash in every process and on every machine.
+/// The hash is FNV-1a taken a 64-bit word at a time (`h = (h ^ w) * prime`)
+/// over each event's fields in a fixed layout: the name as one word, its own
+/// digest (the same hash over its bytes, from the offset); other strings as
+/// their UTF-8 bytes in little-endian words, the last one carrying the length;
+/// a detail by its case and its fields, never its formatted text. Each step is a bijection of the
+/// state, so two traces that differ in one word always hash differently. It
+/// never uses Swift's `Hasher`, which is seeded per process, so the same run
+/// gives the same hash in every process and on every machine.
 public struct SimTrace: Sendable {
     /// The events, in order.
     public private(set) var events: [SimTraceEvent] = []
@@ -106,17 +114,28 @@ public struct SimTrace: Sendable {
 
     /// Records `event` and folds it into the hash.
     public mutating func record(_ event: SimTraceEvent) {
+        fold(time: event.time, kind: event.kind, key: event.key, name: SimTraceName(event.name).digest, value: event.value, payload: event.payload)
+        if keepsEvents { events.append(event) }
+    }
+
+    /// Records an event from its fields; builds the event only if events are kept.
+    @inline(__always)
+    mutating func record(time: Int64, kind: SimTraceEvent.Kind, key: UInt64, name: SimTraceName, value: Int64, payload: SimTraceDetail) {
+        fold(time: time, kind: kind, key: key, name: name.digest, value: value, payload: payload)
+        if keepsEvents { events.append(SimTraceEvent(time: time, kind: kind, key: key, name: name.text, value: value, payload: payload)) }
+    }
+
+    @inline(__always)
+    private mutating func fold(time: Int64, kind: SimTraceEvent.Kind, key: UInt64, name: UInt64, value: Int64, payload: SimTraceDetail) {
         var h = SimTraceHasher(state: hash)
-        h.word(UInt64(bitPattern: event.time))
-        h.word(UInt64(event.kind.rawValue))
-        h.word(event.key)
-        h.word(UInt64(bitPattern: event.value))
-        h.write(event.name)
-        h.word(0xFF)
-        event.payload.write(to: &h)
+        h.word(UInt64(bitPattern: time))
+        h.word(UInt64(kind.rawValue))
+        h.word(key)
+        h.word(UInt64(bitPattern: value))
+        h.word(name)
+        payload.hash(into: &h)
         hash = h.state
         count += 1
-        if keepsEvents { events.append(event) }
     }
 
     /// The index of the first event where `self` and `other` differ, or `nil` if
@@ -129,50 +148,35 @@ public struct SimTrace: Sendable {
     }
 }
 
-/// Where a ``SimTraceDetail`` writes its text: a string, or the trace's hash
-/// (which then sees the same bytes without the string being built).
-protocol SimTraceTextSink {
-    mutating func write(_ text: String)
-    mutating func write(decimal: Int64)
-}
-
-/// FNV-1a, byte by byte, over the trace's fixed layout.
-struct SimTraceHasher: SimTraceTextSink {
+/// FNV-1a a 64-bit word at a time, over the trace's fixed layout.
+struct SimTraceHasher {
     var state: UInt64
 
-    mutating func byte(_ b: UInt8) { state = (state ^ UInt64(b)) &* SimTrace.fnvPrime }
+    @inline(__always)
+    mutating func word(_ value: UInt64) { state = (state ^ value) &* SimTrace.fnvPrime }
 
-    /// The 8 bytes of `value`, least significant first.
-    mutating func word(_ value: UInt64) {
-        var v = value
-        for _ in 0..<8 {
-            state = (state ^ (v & 0xFF)) &* SimTrace.fnvPrime
-            v >>= 8
-        }
-    }
-
+    /// The UTF-8 bytes of `text` as little-endian words; the last word holds
+    /// the remaining 0 to 7 bytes and, in its top byte, the length (mod 256),
+    /// so that "ab" then "c" differs from "a" then "bc".
     mutating func write(_ text: String) {
         var text = text
-        text.withUTF8 { for b in $0 { byte(b) } }
-    }
-
-    /// The bytes of `"\(value)"`, without building the string.
-    mutating func write(decimal value: Int64) {
-        if value < 0 { byte(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, most significant last
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[n] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                n += 1
-            } while magnitude > 0
-            for i in stride(from: n - 1, through: 0, by: -1) { byte(buffer[i]) }
+        text.withUTF8 { bytes in
+            let n = bytes.count
+            var i = 0
+            if let base = bytes.baseAddress {
+                while i + 8 <= n {
+                    word(UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)))
+                    i += 8
+                }
+            }
+            var last = UInt64(truncatingIfNeeded: n) << 56
+            var shift: UInt64 = 0
+            while i < n {
+                last |= UInt64(bytes[i]) << shift
+                shift += 8
+                i += 1
+            }
+            word(last)
         }
     }
-}
-
-extension String: SimTraceTextSink {
-    mutating func write(decimal value: Int64) { self += String(value) }
 }

@@ -1,8 +1,9 @@
 /// An event's detail, kept as numbers until its text is wanted: formatting a
 /// string for every event would cost more than the rest of recording it.
 ///
-/// The trace's hash folds in exactly the bytes of ``text``, written straight
-/// into the hash, so a detail hashes the same whichever case it is recorded as.
+/// The trace's hash folds in the case and its fields, not the text: the same
+/// text recorded as two different cases hashes differently (a run records a
+/// given event one way, so that never changes a comparison).
 public enum SimTraceDetail: Sendable, Hashable {
     /// No detail.
     case none
@@ -20,36 +21,47 @@ public enum SimTraceDetail: Sendable, Hashable {
         return out
     }
 
-    /// The open files of an op's descriptor slots (an op names at most two).
-    static func files(_ slots: [SimOpenFile?]) -> SimTraceDetail {
-        var ids = (0, 0)
-        var n = 0
-        for case let file? in slots {
-            precondition(n < 2, "SimTraceDetail: an op holds more than two files")
-            if n == 0 { ids.0 = file.id } else { ids.1 = file.id }
-            n += 1
+    /// The open files an op holds, packed: `files(nil, b)` is `"file#<b>"`.
+    static func files(_ a: SimOpenFile?, _ b: SimOpenFile?) -> SimTraceDetail {
+        switch (a, b) {
+        case (let a?, let b?): .files(a.id, b.id)
+        case (let a?, nil): .files(a.id, 0)
+        case (nil, let b?): .files(b.id, 0)
+        case (nil, nil): .files(0, 0)
         }
-        return .files(ids.0, ids.1)
     }
 
-    func write(to sink: inout some SimTraceTextSink) {
+    /// Folds the case and its fields into the trace's hash.
+    func hash(into h: inout SimTraceHasher) {
+        switch self {
+        case .none:
+            h.word(0)
+        case .text(let text):
+            h.word(1)
+            h.write(text)
+        case .number(let prefix, let n):
+            h.word(2)
+            h.write(prefix)
+            h.word(UInt64(bitPattern: n))
+        case .files(let a, let b):
+            h.word(3)
+            h.word(UInt64(bitPattern: Int64(a)))
+            h.word(UInt64(bitPattern: Int64(b)))
+        }
+    }
+
+    func write(to out: inout String) {
         switch self {
         case .none:
             break
         case .text(let text):
-            sink.write(text)
+            out += text
         case .number(let prefix, let n):
-            sink.write(prefix)
-            sink.write(decimal: n)
+            out += prefix
+            out += String(n)
         case .files(let a, let b):
-            if a != 0 {
-                sink.write("file#")
-                sink.write(decimal: Int64(a))
-            }
-            if b != 0 {
-                sink.write(",file#")
-                sink.write(decimal: Int64(b))
-            }
+            if a != 0 { out += "file#\(a)" }
+            if b != 0 { out += ",file#\(b)" }
         }
     }
 }

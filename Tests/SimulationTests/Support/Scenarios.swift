@@ -8,7 +8,8 @@ enum Scenarios {
     /// metadata, pipe traffic, TCP sends and receives between two hosts, blocking
     /// work, nops) with cancels sprinkled in; the op mix comes from its own
     /// stream of `seed`. Closes everything and returns the driver for checks.
-    static func mixed(seed: UInt64, faults: FaultPlan = .none, ops: Int = 100, keepsTraceEvents: Bool = true) throws -> SimDriver {
+    /// With `eagerly`, about half the ops are pushed with `pushEagerly`.
+    static func mixed(seed: UInt64, faults: FaultPlan = .none, ops: Int = 100, keepsTraceEvents: Bool = true, eagerly: Bool = false) throws -> SimDriver {
         let driver = SimDriver(seed: seed, faults: faults, keepsTraceEvents: keepsTraceEvents)
         driver.addHost("10.0.0.2")
         let h = SimHarness(driver)
@@ -55,7 +56,7 @@ enum Scenarios {
             default:
                 op = .nop
             }
-            let ticket = h.start(op)
+            let ticket = eagerly && pick.chance(0.5) ? h.startEagerly(op) : h.start(op)
             started.append(ticket)
             if pick.chance(0.15) { h.cancel(ticket) }
             if pick.chance(0.3) { try h.poll(timeout: pick.chance(0.5) ? .zero : .microseconds(pick.int(in: 1...500))) }

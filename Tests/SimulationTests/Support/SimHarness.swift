@@ -23,7 +23,21 @@ final class SimHarness {
     func start(_ op: Op) -> Int {
         let ticket = results.count
         results.append(nil)
-        switch driver.push(op) {
+        return track(driver.push(op), ticket: ticket)
+    }
+
+    /// Pushes `op` eagerly: other ops' completions found on the way are
+    /// taken as a poll's would be.
+    @discardableResult
+    func startEagerly(_ op: Op) -> Int {
+        let ticket = results.count
+        results.append(nil)
+        let result = driver.pushEagerly(op) { c in receive(c) }
+        return track(result, ticket: ticket)
+    }
+
+    private func track(_ result: PushResult, ticket: Int) -> Int {
+        switch result {
         case .ready(let c):
             results[ticket] = c
             keys.append(nil)
@@ -45,13 +59,15 @@ final class SimHarness {
 
     @discardableResult
     func poll(timeout: Duration? = .seconds(3600)) throws -> Int {
-        try driver.poll(timeout: timeout) { c in
-            guard let ticket = tickets.removeValue(forKey: c.key) else {
-                Issue.record("completion for key \(c.key) that is not pending (twice, or never pushed)")
-                return
-            }
-            results[ticket] = c
+        try driver.poll(timeout: timeout) { c in receive(c) }
+    }
+
+    private func receive(_ c: Completion) {
+        guard let ticket = tickets.removeValue(forKey: c.key) else {
+            Issue.record("completion for key \(c.key) that is not pending (twice, or never pushed)")
+            return
         }
+        results[ticket] = c
     }
 
     /// Polls until `ticket` completed.
