@@ -40,9 +40,9 @@ public struct SimRunReport: Sendable {
 /// scheduled ends as a deadlock instead of spinning.
 ///
 /// The runtime's self-checks (``Runtime/_enableTestingChecks(faults:)``) are
-/// on for half the seeds (see ``checksRuntime(seed:runtimeFaults:)``): the
-/// runtime turns inline completion off while they are on, so the other half
-/// is where its inline path, and ``SimDriver/pushEagerly(_:_:)``, run.
+/// on for every seed. They leave inline completion (and so
+/// ``SimDriver/pushEagerly(_:_:)``) on unless a runtime fault is injected:
+/// the mutation tests need their ops to wait in the driver.
 public enum SimScenarioRunner {
     /// The runtime's limit of ops in the driver: small, so ops also queue in the runtime.
     public static let maxInFlight = 8
@@ -61,7 +61,7 @@ public enum SimScenarioRunner {
         var failures: [String] = []
         do {
             let runtime = Runtime(driver: driver, maxInFlight: maxInFlight)
-            if checksRuntime(seed: seed, runtimeFaults: runtimeFaults) { runtime._enableTestingChecks(faults: runtimeFaults) }
+            runtime._enableTestingChecks(faults: runtimeFaults)
             let context = ScenarioContext(runtime: runtime, world: world(driver, faults: faults, poolLimit: scenario.poolLimit ?? 1024), seed: seed)
             let gate = SimRunGate()
             driver.onIdle = { [unowned driver] in
@@ -113,14 +113,6 @@ public enum SimScenarioRunner {
         return SimRunReport(
             scenario: first.scenario, seed: seed, faults: faults, trace: first.trace, stats: first.stats,
             failures: first.failures + [divergence])
-    }
-
-    /// Whether the run for `seed` switches the runtime's self-checks on: always
-    /// when it injects `runtimeFaults`, else when bit 1 of the seed is clear,
-    /// so that a sweep meets every pairing of checks (or inline completion)
-    /// with ``sweepFaults(seed:)``, which goes by bit 0.
-    public static func checksRuntime(seed: UInt64, runtimeFaults: RuntimeTestingFaults) -> Bool {
-        !runtimeFaults.isEmpty || seed & 2 == 0
     }
 
     /// The faults a sweep uses for `seed`: none for even seeds, a swarm plan for odd ones.

@@ -60,8 +60,9 @@ extension Runtime {
         takeRemote()
         processCancels()
         // No inline completion while draining: ops started then must reach
-        // the driver's cancel; nor under test faults, which watch every waiter.
-        let inline = !core.pointee.draining && core.pointee.testing == nil
+        // the driver's cancel; nor with injected test faults, which need ops
+        // that wait in the driver (the self-checks alone do not mind).
+        let inline = !core.pointee.draining && (core.pointee.testing?.faults.isEmpty ?? true)
         core.pointee.jobs.beginBatch()
         while let job = core.pointee.jobs.nextInBatch() {
             core.pointee.inline.refill(enabled: inline)
