@@ -31,7 +31,11 @@ final class TaskCancelScope: @unchecked Sendable {
     @inline(__always)
     static var ofCurrentTask: TaskCancelScope? {
         guard let scope = current else { return nil }
-        return withUnsafeCurrentTask { $0 == scope.task } ? scope : nil
+        let own = withUnsafeCurrentTask { task -> Bool in
+            guard let task else { return false }
+            return task == scope.task
+        }
+        return own ? scope : nil
     }
 }
 
