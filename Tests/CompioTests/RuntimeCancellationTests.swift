@@ -48,6 +48,31 @@ import Testing
         #expect(errors == [.errno(.canceled), .errno(.canceled)])
     }
 
+    /// A task spawned on one runtime that waits on an op of another runtime:
+    /// its cancel scope belongs to the first runtime's loop, so the op must
+    /// keep its own handler, or the cancel would look for it in the wrong
+    /// runtime's tables.
+    @Test(.timeLimit(.minutes(1)), arguments: TestDrivers.choices)
+    func cancellingATaskBlockedOnAnotherRuntimesOpReachesThatRuntime(choice: DriverBuilder.Choice) async throws {
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let dispatcher = try Dispatcher(workers: 1, builder: RuntimeBuilder(choice: choice))
+        defer { dispatcher.join() }
+        let other = try await dispatcher.dispatch { Runtime.current! }
+        let error = try await RuntimeHarness.run(choice) { runtime in
+            let reader = runtime.spawn { () async -> IOError? in
+                await other.submit(.read(fd: pipe.read, buffer: OpBuffer(IOBuffer(capacity: 8)))).error
+            }
+            let started = try await dispatcher.dispatch { () async -> Bool in
+                await other.waitUntil(timeout: .seconds(2)) { other.inFlight > 0 }
+            }
+            #expect(started)
+            reader.cancel()
+            return await reader.value
+        }
+        #expect(error == .errno(.canceled))
+    }
+
     /// A spawned task cancelled while it waits on something other than an op
     /// (here a sibling's value) has no op to cancel then; its next op finds
     /// the task cancelled and does not run.

@@ -58,7 +58,7 @@ extension Runtime {
         }
         let token = core.pointee.waiters.reserve()
         let polls = core.pointee.polls
-        if let scope = TaskCancelScope.ofCurrentTask {
+        if let scope = TaskCancelScope.ofCurrentTask(on: self) {
             // The task's own handler cancels whatever op `waiting` names.
             if pushed == nil, Task.isCancelled { _ = core.pointee.waiters.recordCancelIfReserved(token) }
             let completion = await withUnsafeContinuation { continuation in

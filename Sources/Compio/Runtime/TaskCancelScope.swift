@@ -20,17 +20,22 @@ final class TaskCancelScope: @unchecked Sendable {
     /// The task the scope belongs to: a child task inherits ``current`` but not
     /// the handler, so it must not use the scope.
     let task: UnsafeCurrentTask
+    /// The runtime whose loop acts on the scope's cancel: an op the task
+    /// submits to another runtime lives in that runtime's tables, so it keeps
+    /// the per-op handler.
+    let owner: ObjectIdentifier
     /// The op the task is suspended on, while it is (runtime thread only).
     var waiting: WaiterToken?
 
-    init(task: UnsafeCurrentTask) {
+    init(task: UnsafeCurrentTask, owner: Runtime) {
         self.task = task
+        self.owner = ObjectIdentifier(owner)
     }
 
-    /// The scope of the calling task, when the runtime started it.
+    /// The scope of the calling task, when `runtime` started it.
     @inline(__always)
-    static var ofCurrentTask: TaskCancelScope? {
-        guard let scope = current else { return nil }
+    static func ofCurrentTask(on runtime: Runtime) -> TaskCancelScope? {
+        guard let scope = current, scope.owner == ObjectIdentifier(runtime) else { return nil }
         let own = withUnsafeCurrentTask { task -> Bool in
             guard let task else { return false }
             return task == scope.task
@@ -44,7 +49,7 @@ extension Runtime {
     /// handler. Called at the start of a task the runtime starts, on its thread.
     func withCancelScope<T, E: Error>(_ body: () async throws(E) -> T) async throws(E) -> T {
         guard let task = withUnsafeCurrentTask(body: { $0 }) else { return try await body() }
-        let scope = TaskCancelScope(task: task)
+        let scope = TaskCancelScope(task: task, owner: self)
         let result: Result<T, E> = await withTaskCancellationHandler {
             await TaskCancelScope.$current.withValue(scope) {
                 do throws(E) {
