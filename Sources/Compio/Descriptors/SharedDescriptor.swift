@@ -56,6 +56,7 @@ public final class SharedDescriptor: Sendable, CustomStringConvertible {
     ///
     /// After ``close()`` started, the op is not issued: it comes back at once
     /// with ``IOError/closed`` (and its buffers).
+    @inlinable
     nonisolated(nonsending) public func submit(on runtime: Runtime, _ makeOp: (Int32) -> Op) async -> Completion {
         guard acquireUse() else { return Completion(key: .immediate, op: makeOp(raw), result: .failure(.closed)) }
         let completion = await runtime.submit(makeOp(raw))
@@ -76,9 +77,11 @@ public final class SharedDescriptor: Sendable, CustomStringConvertible {
     // close. Synchronous on purpose: every async frame between the caller and
     // `Runtime.submit` costs an executor hop (a status-record lock) per op.
 
-    private func acquireUse() -> Bool { state.withLock { $0.lifecycle.acquire() } }
+    @usableFromInline
+    func acquireUse() -> Bool { state.withLock { $0.lifecycle.acquire() } }
 
-    private func releaseUseMustClose() -> Bool { state.withLock { $0.lifecycle.release() } == .closeNow }
+    @usableFromInline
+    func releaseUseMustClose() -> Bool { state.withLock { $0.lifecycle.release() } == .closeNow }
 
     /// Closes the descriptor: refuses new ops at once, waits until no op holds
     /// it, then closes it once. Every caller gets that one close's result; a
@@ -107,7 +110,8 @@ public final class SharedDescriptor: Sendable, CustomStringConvertible {
     }
 
     /// Issues the one close and hands its result to every waiter.
-    private func issueClose(on runtime: Runtime) async {
+    @usableFromInline
+    func issueClose(on runtime: Runtime) async {
         assert(state.withLock { $0.lifecycle.isClosed && $0.result == nil }, "SharedDescriptor: close issued twice")
         let completion =
             runtime.testingWasClosedEarly(self)
