@@ -46,6 +46,17 @@ static inline int clinux_statx(int dirfd, const char *path, int flags, unsigned 
 
 static inline int clinux_errno(void) { return errno; }
 
+// A positioned read that only copies what the page cache already holds:
+// preadv2 with RWF_NOWAIT (Linux 4.14), which fails with EAGAIN instead of
+// waiting for the disk. Through syscall(2): the glibc wrapper needs _GNU_SOURCE.
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008
+#endif
+static inline long clinux_pread_cached(int fd, void *buf, size_t len, long long offset) {
+    struct iovec iov = { buf, len };
+    return syscall(SYS_preadv2, fd, &iov, 1, (unsigned long)offset, 0UL, RWF_NOWAIT);
+}
+
 static inline int clinux_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags) {
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
 }
