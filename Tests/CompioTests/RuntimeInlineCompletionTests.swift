@@ -6,24 +6,34 @@ import Testing
 /// Inline completion: an op the kernel finishes while it is submitted returns
 /// without suspending its task, when no other task is ready, within a budget.
 @Suite struct RuntimeInlineCompletionTests {
-    /// With a budget of 16, 160 NOPs need about one poll per 17 ops; with
-    /// inline completion off, one poll per op.
+    /// With a budget of 16, 160 NOPs all complete inline, and the task lets
+    /// the loop turn after every 16 (a sibling task runs each time); with
+    /// inline completion off, every NOP waits for a poll.
     @Test(arguments: TestDrivers.choices)
     func nopsCompleteInlineWithinTheBudget(choice: DriverBuilder.Choice) async throws {
-        func run(limit: Int) async throws -> (polls: Int, inline: Int, ok: Int) {
+        func run(limit: Int) async throws -> (polls: Int, inline: Int, ok: Int, siblingTurns: Int) {
             try await RuntimeHarness.run(choice, configure: { $0.inlineCompletionLimit = limit }) { runtime in
+                let sibling = SiblingCounter()
+                let handle = runtime.spawn {
+                    while !sibling.stopped {
+                        sibling.turns += 1
+                        await runtime.yield()
+                    }
+                }
                 await runtime.yield()
-                let before = runtime.loopCounters
+                let before = (runtime.loopCounters, sibling.turns)
                 var ok = 0
                 for _ in 0..<160 where (try? await runtime.submit(.nop).result.get()) == 0 { ok += 1 }
-                let after = runtime.loopCounters
-                return (after.polls - before.polls, after.inline - before.inline, ok)
+                let after = (runtime.loopCounters, sibling.turns)
+                sibling.stopped = true
+                await handle.value
+                return (after.0.polls - before.0.polls, after.0.inline - before.0.inline, ok, after.1 - before.1)
             }
         }
         let budgeted = try await run(limit: 16)
         #expect(budgeted.ok == 160)
-        #expect(budgeted.inline >= 140 && budgeted.inline <= 160 - 160 / 17, "inline \(budgeted.inline)")
-        #expect(budgeted.polls >= 160 / 17 && budgeted.polls < 40, "polls \(budgeted.polls)")
+        #expect(budgeted.inline == 160)
+        #expect((8...12).contains(budgeted.siblingTurns), "sibling ran \(budgeted.siblingTurns) times")
         let off = try await run(limit: 0)
         #expect(off.ok == 160)
         #expect(off.inline == 0)
@@ -119,5 +129,11 @@ import Testing
 
 /// Written and read on one runtime's thread only.
 private final class StopFlag: @unchecked Sendable {
+    var stopped = false
+}
+
+/// Counts a sibling task's turns (one runtime's thread only).
+private final class SiblingCounter: @unchecked Sendable {
+    var turns = 0
     var stopped = false
 }

@@ -205,6 +205,22 @@ import Testing
         #expect(!policy.shouldAttempt(kind: 0, othersReady: false))
     }
 
+    /// A spent budget means "let the loop turn, then go on inline"; a disabled
+    /// policy (draining, test faults, a limit of 0) means "submit".
+    @Test func aSpentBudgetYieldsFirstAndADisabledPolicySubmits() {
+        var policy = InlineCompletionPolicy(limit: 1)
+        policy.refill(enabled: true)
+        #expect(policy.decide(kind: 0, othersReady: false) == .attempt)
+        policy.record(kind: 0, completedInline: true)
+        #expect(policy.decide(kind: 0, othersReady: false) == .yieldFirst)
+        #expect(policy.decide(kind: 0, othersReady: true) == .yieldFirst, "a kind that keeps completing inline")
+        policy.refill(enabled: false)
+        #expect(policy.decide(kind: 0, othersReady: false) == .submit)
+        var off = InlineCompletionPolicy(limit: 0)
+        off.refill(enabled: true)
+        #expect(off.decide(kind: 0, othersReady: false) == .submit)
+    }
+
     @Test func withOtherTasksReadyOnlyKindsThatKeepCompletingInlineAreTried() {
         var policy = InlineCompletionPolicy(limit: 100)
         policy.refill(enabled: true)

@@ -28,6 +28,8 @@ struct InlineCompletionPolicy {
     let limit: Int
     /// Inline completions left in this task run.
     private(set) var budget = 0
+    /// False while the runtime drains or runs test faults.
+    private(set) var enabled = false
     /// Per kind: recent success, +1 per inline completion, halved per miss.
     private var scores: [UInt8]
 
@@ -40,15 +42,38 @@ struct InlineCompletionPolicy {
     /// A task is about to run: a fresh budget, or none (`enabled` false while
     /// the runtime drains or runs test faults).
     mutating func refill(enabled: Bool) {
-        budget = enabled ? limit : 0
+        self.enabled = enabled && limit > 0
+        budget = self.enabled ? limit : 0
     }
 
     /// Takes the budget away, for the rest of this task run.
-    mutating func revoke() { budget = 0 }
+    mutating func revoke() {
+        enabled = false
+        budget = 0
+    }
 
-    /// Whether an op of `kind` should try to complete inline.
+    /// What to do with an op.
+    enum Decision: Equatable {
+        /// Try to complete it inline.
+        case attempt
+        /// Submit it the ordinary way: the task suspends until it completes.
+        case submit
+        /// The task spent its budget on ops that did complete inline: let
+        /// the loop turn (``Runtime/yield()``), then decide again with a fresh
+        /// budget. Cheaper than the ordinary way for an op that would have
+        /// completed inline, which on the epoll driver means the thread pool.
+        case yieldFirst
+    }
+
+    /// What to do with an op of `kind`.
+    func decide(kind: Int, othersReady: Bool) -> Decision {
+        guard enabled, !othersReady || scores[kind] >= Self.threshold else { return .submit }
+        return budget > 0 ? .attempt : .yieldFirst
+    }
+
+    /// Whether an op of `kind` should try to complete inline now.
     func shouldAttempt(kind: Int, othersReady: Bool) -> Bool {
-        budget > 0 && (!othersReady || scores[kind] >= Self.threshold)
+        decide(kind: kind, othersReady: othersReady) == .attempt
     }
 
     /// Records the outcome of an attempt.

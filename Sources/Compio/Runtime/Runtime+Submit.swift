@@ -50,7 +50,7 @@ extension Runtime {
     nonisolated(nonsending) public func submit(_ op: Op) async -> Completion {
         guard isOnRuntimeThread, Self.isNonisolated(#isolation) else { return await submitFromElsewhere(op, cancellable: true) }
         var pushed: OpKey?
-        if let kind = inlineAttempt(op), !Task.isCancelled {
+        if let kind = await inlineKind(op), !Task.isCancelled {
             switch pushInline(op, kind: kind) {
             case .ready(let completion): return completion
             case .pending(let key): pushed = key
@@ -84,7 +84,7 @@ extension Runtime {
     nonisolated(nonsending) public func submitUncancellable(_ op: Op) async -> Completion {
         guard isOnRuntimeThread, Self.isNonisolated(#isolation) else { return await submitFromElsewhere(op, cancellable: false) }
         var pushed: OpKey?
-        if let kind = inlineAttempt(op) {
+        if let kind = await inlineKind(op) {
             switch pushInline(op, kind: kind) {
             case .ready(let completion): return completion
             case .pending(let key): pushed = key
@@ -131,15 +131,42 @@ extension Runtime {
         }
     }
 
-    /// The op's kind (``InlineCompletionPolicy/kind(of:)``) when it should try
-    /// to complete inline, else `nil`. Never while ops wait in the runtime for
-    /// room in the driver: they go first.
-    private func inlineAttempt(_ op: Op) -> Int? {
-        guard core.pointee.waiters.queuedCount == 0, driver.inFlight < maxInFlight else { return nil }
+    /// What to do with `op` (``InlineCompletionPolicy/decide(kind:othersReady:)``),
+    /// and its kind. Never inline while ops wait in the runtime for room in
+    /// the driver: they go first.
+    @inline(__always)
+    private func inlineDecision(_ op: Op) -> (kind: Int, decision: InlineCompletionPolicy.Decision) {
         let kind = InlineCompletionPolicy.kind(of: op)
-        let othersReady = !core.pointee.jobs.isIdle || !core.pointee.yielders.isEmpty
-            || !core.pointee.cancelRequests.isEmpty || remote.mayHaveWork
-        return core.pointee.inline.shouldAttempt(kind: kind, othersReady: othersReady) ? kind : nil
+        guard core.pointee.waiters.queuedCount == 0, driver.inFlight < maxInFlight else { return (kind, .submit) }
+        return (kind, core.pointee.inline.decide(kind: kind, othersReady: othersReady))
+    }
+
+    /// The op's kind when it should try to complete inline, else `nil`. A task
+    /// that spent its budget lets the loop turn once (as ``yield()`` does)
+    /// and decides again with a fresh one.
+    @inline(__always)
+    nonisolated(nonsending) private func inlineKind(_ op: Op) async -> Int? {
+        let (kind, decision) = inlineDecision(op)
+        switch decision {
+        case .attempt: return kind
+        case .submit: return nil
+        case .yieldFirst: return await inlineAttempt(op)
+        }
+    }
+
+    nonisolated(nonsending) private func inlineAttempt(_ op: Op) async -> Int? {
+        var (kind, decision) = inlineDecision(op)
+        if decision == .yieldFirst {
+            await withUnsafeContinuation { core.pointee.yielders.append($0) }
+            decision = inlineDecision(op).decision
+        }
+        return decision == .attempt ? kind : nil
+    }
+
+    /// Whether anything else could use the thread now.
+    private var othersReady: Bool {
+        !core.pointee.jobs.isIdle || !core.pointee.yielders.isEmpty || !core.pointee.cancelRequests.isEmpty
+            || !core.pointee.scopeCancels.isEmpty || remote.mayHaveWork
     }
 
     /// Pushes `op` eagerly; completions of other ops found on the way resume
