@@ -81,25 +81,6 @@ public final class EpollDriver {
 
     // MARK: push
 
-    /// A positioned read served from the page cache on the driver's thread,
-    /// without the pool's two thread hops (the way readiness ops are tried
-    /// before they wait). `nil` sends the op to the pool: the data is not all
-    /// cached (`EAGAIN`, or a short read, which on the pool would have waited
-    /// for the disk and read on; re-reading a positioned range is harmless),
-    /// or the file system cannot say (`EOPNOTSUPP`, `EINVAL`). Other errors are
-    /// the read's own, as the pool would have met them.
-    private func readFromPageCache(_ op: Op) -> Completion? {
-        guard case .readAt(let fd, let buffer, let offset) = op, offset >= 0 else { return nil }
-        let n = clinux_pread_cached(fd, buffer.base, buffer.count, offset)
-        if n == buffer.count || n == 0 { return Completion(key: .immediate, op: op, result: .success(n)) }
-        if n > 0 { return nil }
-        let code = clinux_errno()
-        switch code {
-        case EAGAIN, EOPNOTSUPP, EINVAL, ENOSYS, EINTR: return nil
-        default: return Completion(key: .immediate, op: op, result: .failure(.code(code)))
-        }
-    }
-
     private func pushPool(_ op: Op) -> PushResult {
         let key = insert(op)
         guard let ticket = bridge.submit(key: key, op: op, execute: Self.runBlocking) else {
@@ -392,14 +373,14 @@ extension EpollDriver: Driver {
 
     /// ``push(_:)``, except that a NOP is ready at once instead of waiting for
     /// the next poll, and a positioned read of data the page cache holds is
-    /// done here instead of on the pool (``readFromPageCache(_:)``). Stream
+    /// done here instead of on the pool (``PageCacheRead``). Stream
     /// and socket ops are tried during any push already and come back `.ready`
     /// when the kernel did not say `EAGAIN`; nothing else finishes without a
     /// poll, so `others` is never called.
     public func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult {
         if !isShutDown {
             if case .nop = op { return .ready(Completion(key: .immediate, op: op, result: .success(0))) }
-            if let cached = readFromPageCache(op) { return .ready(cached) }
+            if let cached = PageCacheRead.attempt(op) { return .ready(cached) }
         }
         return push(op)
     }

@@ -395,13 +395,15 @@ extension IoUringDriver: Driver {
         return .pending(key)
     }
 
-    /// Starts `op` and, when it is the only SQE waiting to be submitted,
-    /// submits it at once: an op the kernel finishes during submission (a NOP,
-    /// a read from the page cache) then comes back `.ready`, with no poll and
-    /// no second trip into the kernel. With other SQEs waiting this is a plain
-    /// ``push(_:)``: the next poll submits them all in one call. Not with
-    /// SQPOLL, where submission is the kernel thread's and never inline.
+    /// Starts `op` and submits it at once (with whatever else is queued): an
+    /// op the kernel finishes during submission (a NOP, a send with room)
+    /// then comes back `.ready`, with no poll and no second trip into the
+    /// kernel. A positioned read of cached data skips the ring
+    /// (``PageCacheRead``). Not with SQPOLL, where submission is the kernel
+    /// thread's and never inline.
     public func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult {
+        // A read the page cache can serve needs no ring at all.
+        if !closed, !shuttingDown, let cached = PageCacheRead.attempt(op) { return .ready(cached) }
         guard submitsInline else { return push(op) }
         let result = push(op)
         guard case .pending(let key) = result, unsubmitted.last?.key == key else { return result }

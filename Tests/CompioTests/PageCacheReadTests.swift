@@ -3,11 +3,11 @@ import Glibc
 import Testing
 @testable import Compio
 
-/// When the runtime tries to complete a positioned read inline, the epoll
-/// driver reads what the page cache holds on its own thread (`preadv2` with
-/// `RWF_NOWAIT`) and sends everything else to the pool. Driver-specific:
-/// io_uring does the same inside the kernel.
-@Suite struct EpollPageCacheReadTests {
+/// When the runtime tries to complete a positioned read inline, the kernel
+/// drivers read what the page cache holds on the calling thread (`preadv2`
+/// with `RWF_NOWAIT`, ``PageCacheRead``) and run everything else their usual
+/// way (epoll: the pool; io_uring: the ring).
+@Suite struct PageCacheReadTests {
     /// A file of `bytes` (just written, so in the page cache), closed and removed on deinit.
     final class CachedFile {
         let dir: String
@@ -31,16 +31,17 @@ import Testing
         .readAt(fd: fd, buffer: OpBuffer(buffer), offset: offset)
     }
 
-    private func runEagerly(_ driver: EpollDriver, _ op: Op) throws -> Completion {
-        switch driver.pushEagerly(op, { _ in Issue.record("the epoll driver handed out another op's completion") }) {
+    private func runEagerly(_ driver: any Driver, _ op: Op) throws -> Completion {
+        switch driver.pushEagerly(op, { _ in Issue.record("the driver handed out another op's completion") }) {
         case .ready(let c): return c
         case .pending(let key): return try driver.wait(for: key)
         }
     }
 
-    @Test func aPositionedReadOfCachedDataCompletesAtPush() throws {
+    @Test(arguments: TestDrivers.choices)
+    func aPositionedReadOfCachedDataCompletesAtPush(choice: DriverBuilder.Choice) throws {
         let file = try CachedFile(Self.pattern)
-        let driver = try EpollDriver(builder: DriverBuilder(choice: .epoll))
+        let driver = try DriverBuilder(choice: choice).build()
         let buffer = IOBuffer(capacity: 4096)
         guard case .ready(let c) = driver.pushEagerly(readAt(file.fd, buffer, 1000), { _ in }) else {
             Issue.record("a read of cached data went to the pool")
@@ -50,7 +51,7 @@ import Testing
         buffer.initialized = 4096
         #expect(buffer.bytes == Array(Self.pattern[1000..<5096]))
         #expect(driver.inFlight == 0)
-        // A plain push (the runtime not trying inline) still goes to the pool.
+        // A plain push (the runtime not trying inline) goes the usual way.
         let plain = driver.push(readAt(file.fd, IOBuffer(capacity: 16), 0))
         guard case .pending(let key) = plain else {
             Issue.record("a plain push of a read completed at once")
@@ -61,9 +62,10 @@ import Testing
 
     /// At or past the end a cached read is the end of file; a read running
     /// into the end (short) goes to the pool, which reads what there is.
-    @Test func endOfFileAndShortReadsKeepReadSemantics() throws {
+    @Test(arguments: TestDrivers.choices)
+    func endOfFileAndShortReadsKeepReadSemantics(choice: DriverBuilder.Choice) throws {
         let file = try CachedFile(Self.pattern)
-        let driver = try EpollDriver(builder: DriverBuilder(choice: .epoll))
+        let driver = try DriverBuilder(choice: choice).build()
         let atEnd = try runEagerly(driver, readAt(file.fd, IOBuffer(capacity: 16), 8192))
         #expect(atEnd.result == .success(0))
         let short = IOBuffer(capacity: 4096)
@@ -75,11 +77,12 @@ import Testing
 
     /// Whether or not the kernel still has the pages after being told to drop
     /// them (tmpfs always keeps them), the read returns the file's bytes.
-    @Test func aReadOfPagesDroppedFromTheCacheStillReturnsTheData() throws {
+    @Test(arguments: TestDrivers.choices)
+    func aReadOfPagesDroppedFromTheCacheStillReturnsTheData(choice: DriverBuilder.Choice) throws {
         let file = try CachedFile(Self.pattern)
         #expect(fsync(file.fd) == 0)
         #expect(posix_fadvise(file.fd, 0, 0, POSIX_FADV_DONTNEED) == 0)
-        let driver = try EpollDriver(builder: DriverBuilder(choice: .epoll))
+        let driver = try DriverBuilder(choice: choice).build()
         let buffer = IOBuffer(capacity: 8192)
         let c = try runEagerly(driver, readAt(file.fd, buffer, 0))
         #expect(c.result == .success(8192))
@@ -88,12 +91,13 @@ import Testing
     }
 
     /// Errors are the read's own: a write-only descriptor is `EBADF`, as on the pool.
-    @Test func aReadOnAWriteOnlyDescriptorFailsWithEBADF() throws {
+    @Test(arguments: TestDrivers.choices)
+    func aReadOnAWriteOnlyDescriptorFailsWithEBADF(choice: DriverBuilder.Choice) throws {
         let file = try CachedFile(Self.pattern)
         let writeOnly = open(file.dir + "/data", O_WRONLY | O_CLOEXEC)
         #expect(writeOnly >= 0)
         defer { _ = Glibc.close(writeOnly) }
-        let driver = try EpollDriver(builder: DriverBuilder(choice: .epoll))
+        let driver = try DriverBuilder(choice: choice).build()
         let c = try runEagerly(driver, readAt(writeOnly, IOBuffer(capacity: 16), 0))
         #expect(c.error == .errno(.badFileDescriptor))
     }
