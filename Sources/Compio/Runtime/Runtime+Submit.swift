@@ -17,6 +17,11 @@ extension Runtime {
         guard isOnRuntimeThread else {
             return await withTaskExecutorPreference(self) { await self.yield() }
         }
+        await yieldOnThread()
+    }
+
+    /// ``yield()`` for a caller already on the runtime's thread, outside any actor.
+    nonisolated(nonsending) private func yieldOnThread() async {
         await withUnsafeContinuation { core.pointee.yielders.append($0) }
     }
 
@@ -150,17 +155,10 @@ extension Runtime {
         switch decision {
         case .attempt: return kind
         case .submit: return nil
-        case .yieldFirst: return await inlineAttempt(op)
+        case .yieldFirst:
+            await yieldOnThread()
+            return inlineDecision(op).decision == .attempt ? kind : nil
         }
-    }
-
-    nonisolated(nonsending) private func inlineAttempt(_ op: Op) async -> Int? {
-        var (kind, decision) = inlineDecision(op)
-        if decision == .yieldFirst {
-            await withUnsafeContinuation { core.pointee.yielders.append($0) }
-            decision = inlineDecision(op).decision
-        }
-        return decision == .attempt ? kind : nil
     }
 
     /// Whether anything else could use the thread now.

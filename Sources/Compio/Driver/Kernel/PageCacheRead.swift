@@ -16,6 +16,7 @@ enum PageCacheRead {
     /// the disk; re-reading a positioned range is harmless), or the file
     /// system cannot tell (`EOPNOTSUPP`, `EINVAL`). Other errors are the
     /// read's own, as the usual way would have met them.
+    @inline(__always)
     static func attempt(_ op: Op) -> Completion? {
         guard case .readAt(let fd, let buffer, let offset) = op, offset >= 0 else { return nil }
         let n = clinux_pread_cached(fd, buffer.base, buffer.count, offset)
