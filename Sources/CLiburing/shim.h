@@ -36,12 +36,17 @@ static inline unsigned curing_reap(struct io_uring *ring, struct curing_cqe *out
 // `user_data`, copy it to `out`, consume it and return 1; otherwise touch
 // nothing and return 0.
 static inline unsigned curing_take_only(struct io_uring *ring, uint64_t user_data, struct curing_cqe *out) {
-    struct io_uring_cqe *cqe;
-    if (io_uring_cq_ready(ring) != 1 || io_uring_peek_cqe(ring, &cqe) != 0 || cqe->user_data != user_data) return 0;
+    // The ring's head and tail read directly: io_uring_peek_cqe's general
+    // checks cost more than the rest of this. CQEs parked in the kernel's
+    // overflow list are left for the next reap, which flushes them.
+    unsigned head = *ring->cq.khead;
+    if (io_uring_smp_load_acquire(ring->cq.ktail) - head != 1) return 0;
+    struct io_uring_cqe *cqe = &ring->cq.cqes[io_uring_cqe_index(ring, head, ring->cq.ring_mask)];
+    if (cqe->user_data != user_data) return 0;
     out->user_data = cqe->user_data;
     out->res = cqe->res;
     out->flags = cqe->flags;
-    io_uring_cq_advance(ring, 1);
+    io_uring_smp_store_release(ring->cq.khead, head + 1);
     return 1;
 }
 

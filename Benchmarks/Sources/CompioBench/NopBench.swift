@@ -2,10 +2,13 @@ import BenchSupport
 import Compio
 
 /// Awaited NOP round trips through the runtime: `--tasks` tasks, each awaiting
-/// one NOP at a time, for `--seconds` after a warm-up.
+/// one NOP at a time, for `--seconds` after a warm-up. `--inline N` sets
+/// ``RuntimeBuilder/inlineCompletionLimit`` (0: every op suspends its task).
 enum NopBench {
     static func run(_ options: Options) throws {
-        let runtime = try RuntimeBuilder(choice: options.driver).build()
+        var builder = RuntimeBuilder(choice: options.driver)
+        builder.inlineCompletionLimit = options.int("inline", builder.inlineCompletionLimit)
+        let runtime = try builder.build()
         let tasks = options.int("tasks", 1)
         let meter = Meter(options)
         runtime.blockOn {

@@ -35,14 +35,17 @@ public final class IoUringDriver {
     static let cancelUserData = UInt64.max - 1
     /// `user_data` of the armed eventfd read.
     static let wakeUserData = UInt64.max - 2
+    /// `user_data` of the op an eager push submitted without a table slot
+    /// (``pushEagerly(_:_:)``); ``eagerKey`` names its slot once it has one.
+    static let eagerUserData = UInt64.max - 3
     /// Most ops in flight at once, whatever the submission queue's size.
     static let tableCapacity = 1 << 20
     private static let reapBatch = 256
     /// How long a poll waits at most while the driver itself has work pending.
     private static let retryInterval = Duration.milliseconds(1)
     /// Test hook: ops for which this returns true go to the pool as if the
-    /// kernel lacked their opcode.
-    var routesToPool: (Op) -> Bool = { _ in false }
+    /// kernel lacked their opcode. Optional so the common case costs no call.
+    var routesToPool: ((Op) -> Bool)?
 
     private let ring: UnsafeMutablePointer<io_uring>
     private let probe: IoUringProbe
@@ -79,6 +82,10 @@ public final class IoUringDriver {
     /// Ring ops (real or rewritten as NOPs) whose CQE has not arrived.
     @exclusivity(unchecked) private var ringInFlight = 0
     @exclusivity(unchecked) private var wakeArmed = false
+    /// The slot of the op in the ring under ``eagerUserData``, once an eager
+    /// push left it pending. At most one op carries that `user_data` at a time:
+    /// while this is set, eager pushes go through the table.
+    @exclusivity(unchecked) private var eagerKey: OpKey?
     @exclusivity(unchecked) private var shuttingDown = false
     @exclusivity(unchecked) private var closed = false
 
@@ -296,6 +303,7 @@ public final class IoUringDriver {
 
     /// The completion a CQE stands for, or `nil` for the driver's own SQEs.
     private func complete(_ cqe: curing_cqe) -> Completion? {
+        let key: OpKey
         switch cqe.user_data {
         case Self.cancelUserData, OpKey.immediate.raw:
             // Cancel results and liburing's internal timeouts.
@@ -304,27 +312,32 @@ public final class IoUringDriver {
             wakeArmed = false
             armWake()
             return nil
+        case Self.eagerUserData:
+            guard let eager = eagerKey else { preconditionFailure("IoUringDriver: eager CQE without an eager op") }
+            eagerKey = nil
+            key = eager
         default:
-            break
+            key = OpKey(raw: cqe.user_data)
         }
-        let key = OpKey(raw: cqe.user_data)
         // Exactly once: a second CQE for the key finds its slot freed.
-        guard let done = table.complete(key) else {
+        guard case let (op, _, lifecycle)? = table.complete(key) else {
             preconditionFailure("IoUringDriver: CQE for unknown or already completed key \(key)")
         }
         ringInFlight -= 1
         assert(ringInFlight >= 0, "IoUringDriver: negative ring op count")
         // Kept alive until here: the kernel wrote the peer's address into it.
         let header = headers.isEmpty ? nil : headers.removeValue(forKey: key.index)
-        if done.lifecycle.state == .cancelRequested(submitted: false) {
-            // It ran as a NOP: the op itself never ran.
-            return Completion(key: key, op: done.op, result: .failure(.errno(.canceled)))
-        }
-        if cqe.res < 0 {
-            return Completion(key: key, op: done.op, result: .failure(.code(-cqe.res)))
-        }
-        let descriptor = Self.finishSuccess(done.op, result: cqe.res, header: header)
-        return Completion(key: key, op: done.op, result: .success(Int(cqe.res)), descriptor: descriptor)
+        // An op cancelled before submission ran as a NOP: the op itself never ran.
+        let ranAsNop = lifecycle.state == .cancelRequested(submitted: false)
+        return Self.completion(key: key, op: op, res: ranAsNop ? -ECANCELED : cqe.res, header: header)
+    }
+
+    /// The completion of `op`, whose CQE carried `res`. Built once, with the op
+    /// moved in: copying a `Completion` costs a switch over every op kind.
+    private static func completion(key: OpKey, op: consuming Op, res: Int32, header: DatagramHeader?) -> Completion {
+        let descriptor = res < 0 ? nil : finishSuccess(op, result: res, header: header)
+        let result: Result<Int, IOError> = res < 0 ? .failure(.code(-res)) : .success(Int(res))
+        return Completion(key: key, op: op, result: result, descriptor: descriptor)
     }
 
     private func finish(_ key: OpKey, result: Result<Int, IOError>, descriptor: OwnedDescriptor?) -> Completion {
@@ -383,7 +396,7 @@ extension IoUringDriver: Driver {
         if let error = Self.validate(op) { return .ready(Completion(key: .immediate, op: op, result: .failure(error))) }
         if table.isFull { return .ready(Completion(key: .immediate, op: op, result: .failure(.errno(.resourceBusy)))) }
         if op.completesInline { return .ready(Completion(key: .immediate, op: op, result: BlockingOps.execute(op).0)) }
-        guard probe.supports(op), !routesToPool(op) else { return pushToPool(op) }
+        guard probe.supports(op), routesToPool?(op) != true else { return pushToPool(op) }
         if backlog.isEmpty, let sqe = nextSQE() {
             let key = table.insert(op, extra: .ring)
             place(key, op, into: sqe, routed: true)
@@ -401,26 +414,79 @@ extension IoUringDriver: Driver {
     /// kernel. A positioned read of cached data skips the ring
     /// (``PageCacheRead``). Not with SQPOLL, where submission is the kernel
     /// thread's and never inline.
+    ///
+    /// When nothing else waits to be submitted, the op goes into the ring
+    /// under ``eagerUserData`` without a table slot; it gets one only if it
+    /// does not complete during the submission. An inline NOP then costs no
+    /// table insert, no table removal and no copy of the op (a sixth of its
+    /// instructions, BENCHMARKS.md).
     public func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult {
         // A read the page cache can serve needs no ring at all.
         if !closed, !shuttingDown, let cached = PageCacheRead.attempt(op) { return .ready(cached) }
         guard submitsInline else { return push(op) }
+        guard eagerKey == nil, unsubmitted.isEmpty, backlog.isEmpty, !closed, !shuttingDown, !table.isFull,
+            Self.takesEagerPath(op), probe.supports(op), routesToPool == nil, let sqe = io_uring_get_sqe(ring)
+        else { return pushEagerlyThroughTable(op, others) }
+        let header = Self.prepare(op, into: sqe)
+        assert(header == nil, "IoUringDriver: an op with a datagram header took the eager path")
+        io_uring_sqe_set_data64(sqe, Self.eagerUserData)
+        ringInFlight += 1
+        let rc = io_uring_submit_and_get_events(ring)
+        if rc < 0, -rc != EINTR, -rc != EAGAIN, -rc != EBUSY {
+            // The next poll meets the same error and reports it.
+            return .pending(adoptEager(op))
+        }
+        if curing_take_only(ring, Self.eagerUserData, reaped) == 1 {
+            ringInFlight -= 1
+            return .ready(Self.completion(key: .immediate, op: op, res: reaped[0].res, header: nil))
+        }
+        // Other CQEs came too, or ours has not: from here the op is an
+        // ordinary table op whose CQE carries `eagerUserData`.
+        let key = adoptEager(op)
+        return takeOwnCompletion(key, others) ?? .pending(key)
+    }
+
+    /// Ops the eager path may submit without a table slot: no validation
+    /// error, no datagram header to keep, not one the driver answers itself.
+    private static func takesEagerPath(_ op: Op) -> Bool {
+        switch op {
+        case .sendTo, .recvFrom, .getSocketOption, .setSocketOption, .socketAddress: false
+        default: validate(op) == nil
+        }
+    }
+
+    /// Gives the op submitted under ``eagerUserData`` a table slot.
+    private func adoptEager(_ op: Op) -> OpKey {
+        precondition(eagerKey == nil, "IoUringDriver: two ops under the eager user_data")
+        let key = table.insert(op, extra: .ring)
+        let submitted = table.submit(key)
+        assert(submitted, "IoUringDriver: fresh eager op \(key) not submittable")
+        eagerKey = key
+        return key
+    }
+
+    /// ``pushEagerly(_:_:)`` for an op that needs a table slot from the start.
+    private func pushEagerlyThroughTable(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult {
         let result = push(op)
         guard case .pending(let key) = result, unsubmitted.last?.key == key else { return result }
         do {
             try enter(timeout: .zero, mayBlock: false)
         } catch {
-            // The next poll meets the same error and reports it.
             return result
         }
         // The common case, one CQE and it is ours, without the general reap.
         if curing_take_only(ring, key.raw, reaped) == 1, let own = complete(reaped[0]) { return .ready(own) }
+        return takeOwnCompletion(key, others) ?? result
+    }
+
+    /// Reaps the ring: `key`'s completion, if it came, is returned; the others
+    /// go to `others`.
+    private func takeOwnCompletion(_ key: OpKey, _ others: (consuming Completion) -> Void) -> PushResult? {
         var own: Completion?
         _ = reapRing { completion in
             if completion.key == key { own = completion } else { others(completion) }
         }
-        if let own { return .ready(own) }
-        return result
+        return own.map { .ready($0) }
     }
 
     /// Asks for `key`'s cancellation. An op not yet handed to the kernel never
@@ -441,7 +507,7 @@ extension IoUringDriver: Driver {
             backlog.remove(at: index)
             cancelledEarly.append(key)
         case (.issueCancel, .ring):
-            pushCancel(key.raw)
+            pushCancel(key == eagerKey ? Self.eagerUserData : key.raw)
         case (.issueCancel, .pool):
             guard let ticket = poolTickets[key.index] else { preconditionFailure("IoUringDriver: pool op \(key) has no ticket") }
             ticket.cancel()

@@ -1,0 +1,147 @@
+import CLinux
+import Glibc
+import Testing
+@testable import Compio
+
+/// `IoUringDriver.pushEagerly` without a table slot: an op submitted under
+/// the eager `user_data` that completes during the submission never enters
+/// the op table; one that does not gets a slot and behaves like any other
+/// table op (poll, cancel, shutdown), and while it waits the next eager push
+/// takes the table path.
+@Suite struct IoUringEagerPushTests {
+    private static func write(_ fd: Int32, _ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
+    private func read(_ fd: Int32, _ buffer: IOBuffer) -> Op {
+        .read(fd: fd, buffer: OpBuffer(buffer))
+    }
+
+    private func eagerly(_ driver: IoUringDriver, _ op: Op, others: (Completion) -> Void = { _ in
+        Issue.record("the driver handed out another op's completion")
+    }) -> PushResult {
+        driver.pushEagerly(op) { others($0) }
+    }
+
+    @Test func aNopCompletesDuringItsPushWithoutATableSlot() throws {
+        let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
+        for _ in 0..<3 {
+            guard case .ready(let c) = eagerly(driver, .nop) else {
+                Issue.record("an eager NOP stayed pending")
+                return
+            }
+            #expect(c.key == .immediate)
+            #expect(c.result == .success(0))
+            #expect(driver.inFlight == 0)
+            #expect(driver.ringOpCount == 0)
+        }
+    }
+
+    /// A read of an empty pipe stays pending under the eager `user_data`:
+    /// the next eager op goes through the table and completes, and the read's
+    /// completion later comes out of a poll under the key the push returned.
+    @Test func aPendingEagerOpCompletesByPollUnderItsKey() throws {
+        let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let buffer = IOBuffer(capacity: 8)
+        guard case .pending(let key) = eagerly(driver, read(pipe.read, buffer)) else {
+            Issue.record("a read of an empty pipe completed at push")
+            return
+        }
+        #expect(driver.inFlight == 1)
+        // The eager user_data is taken: this NOP goes through the table.
+        guard case .ready(let nop) = eagerly(driver, .nop) else {
+            Issue.record("an eager NOP stayed pending")
+            return
+        }
+        #expect(nop.result == .success(0))
+        #expect(driver.inFlight == 1)
+        #expect(Self.write(pipe.write, [7, 8, 9]) == 3)
+        let c = try driver.wait(for: key)
+        #expect(c.result == .success(3))
+        buffer.initialized = 3
+        #expect(buffer.bytes == [7, 8, 9])
+        #expect(driver.inFlight == 0)
+        // The user_data is free again: the next NOP needs no slot.
+        guard case .ready(let again) = eagerly(driver, .nop) else {
+            Issue.record("an eager NOP stayed pending")
+            return
+        }
+        #expect(again.key == .immediate)
+    }
+
+    /// The cancel of a pending eager op names it by the eager `user_data`.
+    @Test func aPendingEagerOpIsCancelledByKey() throws {
+        let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        guard case .pending(let key) = eagerly(driver, read(pipe.read, IOBuffer(capacity: 8))) else {
+            Issue.record("a read of an empty pipe completed at push")
+            return
+        }
+        driver.cancel(key)
+        let c = try driver.wait(for: key)
+        #expect(c.result == .failure(.errno(.canceled)))
+        #expect(driver.inFlight == 0)
+        #expect(driver.ringOpCount == 0)
+    }
+
+    /// When another op's CQE is ready too, the eager op gets a slot, and both
+    /// completions come out: the eager op's as the push's result, the other
+    /// through `others`, each exactly once.
+    @Test func otherCompletionsFoundDuringAnEagerPushAreHandedOut() throws {
+        let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let waiting = try driver.pushPending(read(pipe.read, IOBuffer(capacity: 8)))
+        // Hand the read to the kernel, then make it complete.
+        try driver.poll(timeout: .zero) { _ in Issue.record("nothing should be complete yet") }
+        #expect(Self.write(pipe.write, [1]) == 1)
+        var others: [Completion] = []
+        guard case .ready(let nop) = eagerly(driver, .nop, others: { others.append($0) }) else {
+            Issue.record("an eager NOP stayed pending")
+            return
+        }
+        #expect(nop.result == .success(0))
+        var late: [Completion] = []
+        try driver.poll(timeout: .zero) { late.append($0) }
+        let all = others + late
+        #expect(all.map(\.key) == [waiting], "the pipe read completes exactly once")
+        #expect(all.first?.result == .success(1))
+        #expect(driver.inFlight == 0)
+    }
+
+    /// An op that creates a descriptor hands it over, whichever way it
+    /// completes.
+    @Test func aSocketPushedEagerlyCarriesItsDescriptor() throws {
+        let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
+        let op = Op.socket(domain: AF_INET, type: CLINUX_SOCK_STREAM, protocol: 0)
+        let c: Completion =
+            switch eagerly(driver, op) {
+            case .ready(let c): c
+            case .pending(let key): try driver.wait(for: key)
+            }
+        guard case .success(let fd) = c.result else {
+            Issue.record("socket failed: \(c.result)")
+            return
+        }
+        #expect(c.descriptor?.raw == Int32(fd))
+        #expect(fcntl(Int32(fd), F_GETFD) >= 0, "the new socket is open")
+        // Dropping the completion closes the unclaimed descriptor.
+    }
+
+    /// Shutdown cancels and drains a pending eager op like any other.
+    @Test func shutdownDrainsAPendingEagerOp() throws {
+        let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        guard case .pending = eagerly(driver, read(pipe.read, IOBuffer(capacity: 8))) else {
+            Issue.record("a read of an empty pipe completed at push")
+            return
+        }
+        driver.shutdown()
+        #expect(driver.inFlight == 0)
+        #expect(driver.ringOpCount == 0)
+    }
+}
