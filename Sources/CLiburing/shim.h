@@ -95,15 +95,10 @@ static inline int curing_probe_supports(const struct io_uring_probe *p, int op) 
 // Opcodes newer than liburing 2.3 (kernel 6.9 and 6.11). No prep helpers exist in
 // 2.3, so the driver fills the SQE with io_uring_prep_rw the way later liburings do.
 static const int CURING_OP_FTRUNCATE = 55;
-static const int CURING_OP_BIND = 56;
 static const int CURING_OP_LISTEN = 57;
 
 static inline void curing_prep_ftruncate(struct io_uring_sqe *sqe, int fd, long long length) {
     io_uring_prep_rw(CURING_OP_FTRUNCATE, sqe, fd, 0, 0, (__u64)length);
-}
-
-static inline void curing_prep_bind(struct io_uring_sqe *sqe, int fd, const struct sockaddr *addr, socklen_t len) {
-    io_uring_prep_rw(CURING_OP_BIND, sqe, fd, addr, 0, len);
 }
 
 static inline void curing_prep_listen(struct io_uring_sqe *sqe, int fd, int backlog) {

@@ -19,7 +19,9 @@
 /// A value type on the runtime's thread, driven by the runtime and by tests.
 struct InlineCompletionPolicy {
     /// Op kinds with separate scores; see ``kind(of:)``.
-    static let kindCount = 18
+    static let kindCount = Scores.count
+    /// One score per kind, stored inline.
+    typealias Scores = InlineArray<18, UInt8>
     /// A kind whose score is at least this is attempted while other tasks are ready.
     static let threshold: UInt8 = 4
     static let maxScore: UInt8 = 8
@@ -31,12 +33,15 @@ struct InlineCompletionPolicy {
     /// False while the runtime drains or runs test faults.
     private(set) var enabled = false
     /// Per kind: recent success, +1 per inline completion, halved per miss.
-    private var scores: [UInt8]
+    /// Inline storage, not an array: the runtime reads the policy from its
+    /// core on every op, and an array's buffer was retained and released
+    /// around each read.
+    private var scores: Scores
 
     init(limit: Int) {
         precondition(limit >= 0, "InlineCompletionPolicy: negative limit \(limit)")
         self.limit = limit
-        scores = Array(repeating: Self.threshold, count: Self.kindCount)
+        scores = Scores(repeating: Self.threshold)
     }
 
     /// A task is about to run: a fresh budget, or none (`enabled` false while

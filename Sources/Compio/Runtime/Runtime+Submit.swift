@@ -52,17 +52,94 @@ extension Runtime {
     /// run on the generic executor, stay here. A task *without* that
     /// preference (a detached one calling an actor pinned to the runtime)
     /// would run them on the global pool, and push to the driver from there.
+    ///
+    /// Not `@inlinable`, though inlined it would save the call's async frame
+    /// (about 130 instructions): a task whose code is not `nonsending` (a
+    /// `spawn` closure) then hops back to its executor after every op, at
+    /// about twice that cost.
     nonisolated(nonsending) public func submit(_ op: Op) async -> Completion {
-        guard isOnRuntimeThread, Self.isNonisolated(#isolation) else { return await submitFromElsewhere(op, cancellable: true) }
-        var pushed: OpKey?
-        if let kind = await inlineKind(op), !Task.isCancelled {
+        switch attemptInline(op, nonisolated: Self.isNonisolated(#isolation), cancellable: true) {
+        case .completed(let completion): return completion
+        case let attempt: return await submitAfter(attempt, op, cancellable: true)
+        }
+    }
+
+    /// Like ``submit(_:)``, but the calling task's cancellation does not reach
+    /// the op: for work that must finish once started (``spawnBlocking(_:)``)
+    /// and for ops too short to be worth a cancellation handler. Shutdown still
+    /// cancels it.
+    nonisolated(nonsending) public func submitUncancellable(_ op: Op) async -> Completion {
+        switch attemptInline(op, nonisolated: Self.isNonisolated(#isolation), cancellable: false) {
+        case .completed(let completion): return completion
+        case let attempt: return await submitAfter(attempt, op, cancellable: false)
+        }
+    }
+
+    /// How far ``attemptInline(_:nonisolated:cancellable:)`` got.
+    enum InlineAttempt {
+        /// The op completed while it was pushed.
+        case completed(Completion)
+        /// The op was pushed and is in flight under this key.
+        case pushed(OpKey)
+        /// Not tried: the op goes to the driver the ordinary way.
+        case notTried
+        /// The task spent its inline budget: yield, then decide again.
+        case yieldFirst(kind: Int)
+        /// The caller is not on the runtime's thread outside any actor.
+        case elsewhere
+    }
+
+    /// The synchronous start of an op: pushes it eagerly when
+    /// ``InlineCompletionPolicy`` says so, and says how far it got.
+    @inline(__always)
+    private func attemptInline(_ op: Op, nonisolated: Bool, cancellable: Bool) -> InlineAttempt {
+        guard isOnRuntimeThread, nonisolated else { return .elsewhere }
+        let (kind, decision) = inlineDecision(op)
+        switch decision {
+        case .submit: return .notTried
+        case .yieldFirst: return .yieldFirst(kind: kind)
+        case .attempt:
+            // A cancelled task's op is refused by the ordinary path, unrun.
+            if cancellable, Task.isCancelled { return .notTried }
             switch pushInline(op, kind: kind) {
-            case .ready(let completion): return completion
-            case .pending(let key): pushed = key
+            case .ready(let completion): return .completed(completion)
+            case .pending(let key): return .pushed(key)
+            }
+        }
+    }
+
+    /// The rest of ``submit(_:)`` after an inline attempt that did not
+    /// complete the op: the hop from elsewhere, the yield of a spent budget,
+    /// and the task's suspension on its op.
+    nonisolated(nonsending) private func submitAfter(_ attempt: InlineAttempt, _ op: Op, cancellable: Bool) async -> Completion {
+        var pushed: OpKey?
+        switch attempt {
+        case .completed(let completion):
+            return completion
+        case .elsewhere:
+            return await submitFromElsewhere(op, cancellable: cancellable)
+        case .pushed(let key):
+            pushed = key
+        case .notTried:
+            break
+        case .yieldFirst(let kind):
+            // Let the loop turn once (as ``yield()`` does), then decide again
+            // with a fresh budget.
+            await yieldOnThread()
+            if inlineDecision(op).decision == .attempt, !(cancellable && Task.isCancelled) {
+                switch pushInline(op, kind: kind) {
+                case .ready(let completion): return completion
+                case .pending(let key): pushed = key
+                }
             }
         }
         let token = core.pointee.waiters.reserve()
         let polls = core.pointee.polls
+        guard cancellable else {
+            return await withUnsafeContinuation { continuation in
+                park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)
+            }
+        }
         if let scope = TaskCancelScope.ofCurrentTask(on: self) {
             // The task's own handler cancels whatever op `waiting` names.
             if pushed == nil, Task.isCancelled { _ = core.pointee.waiters.recordCancelIfReserved(token) }
@@ -79,26 +156,6 @@ extension Runtime {
             }
         } onCancel: {
             requestCancel(token)
-        }
-    }
-
-    /// Like ``submit(_:)``, but the calling task's cancellation does not reach
-    /// the op: for work that must finish once started (``spawnBlocking(_:)``)
-    /// and for ops too short to be worth a cancellation handler. Shutdown still
-    /// cancels it.
-    nonisolated(nonsending) public func submitUncancellable(_ op: Op) async -> Completion {
-        guard isOnRuntimeThread, Self.isNonisolated(#isolation) else { return await submitFromElsewhere(op, cancellable: false) }
-        var pushed: OpKey?
-        if let kind = await inlineKind(op) {
-            switch pushInline(op, kind: kind) {
-            case .ready(let completion): return completion
-            case .pending(let key): pushed = key
-            }
-        }
-        let token = core.pointee.waiters.reserve()
-        let polls = core.pointee.polls
-        return await withUnsafeContinuation { continuation in
-            park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)
         }
     }
 
@@ -144,21 +201,6 @@ extension Runtime {
         let kind = InlineCompletionPolicy.kind(of: op)
         guard core.pointee.waiters.queuedCount == 0, driver.inFlight < maxInFlight else { return (kind, .submit) }
         return (kind, core.pointee.inline.decide(kind: kind, othersReady: othersReady))
-    }
-
-    /// The op's kind when it should try to complete inline, else `nil`. A task
-    /// that spent its budget lets the loop turn once (as ``yield()`` does)
-    /// and decides again with a fresh one.
-    @inline(__always)
-    nonisolated(nonsending) private func inlineKind(_ op: Op) async -> Int? {
-        let (kind, decision) = inlineDecision(op)
-        switch decision {
-        case .attempt: return kind
-        case .submit: return nil
-        case .yieldFirst:
-            await yieldOnThread()
-            return inlineDecision(op).decision == .attempt ? kind : nil
-        }
     }
 
     /// Whether anything else could use the thread now.

@@ -86,8 +86,6 @@ extension IoUringDriver {
             curing_prep_ftruncate(sqe, fd, length)
         case .socket(let domain, let type, let proto):
             io_uring_prep_socket(sqe, domain, type | cloexec, proto, 0)
-        case .bind(let fd, let address):
-            curing_prep_bind(sqe, fd, address.sockaddrPointer, address.length.pointee)
         case .listen(let fd, let backlog):
             curing_prep_listen(sqe, fd, backlog)
         case .accept(let fd, let peer):
@@ -121,8 +119,8 @@ extension IoUringDriver {
             io_uring_prep_shutdown(sqe, fd, how)
         case .pollOnce(let fd, let events):
             io_uring_prep_poll_add(sqe, fd, events)
-        case .asyncify:
-            preconditionFailure("IoUringDriver: asyncify has no opcode")
+        case .asyncify, .bind:
+            preconditionFailure("IoUringDriver: \(op.name) runs on the pool")
         case .getSocketOption, .setSocketOption, .socketAddress:
             preconditionFailure("IoUringDriver: \(op.name) completes inline, never in the ring")
         }

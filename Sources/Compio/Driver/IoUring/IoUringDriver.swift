@@ -35,9 +35,11 @@ public final class IoUringDriver {
     static let cancelUserData = UInt64.max - 1
     /// `user_data` of the armed eventfd read.
     static let wakeUserData = UInt64.max - 2
-    /// `user_data` of the op an eager push submitted without a table slot
-    /// (``pushEagerly(_:_:)``); ``eagerKey`` names its slot once it has one.
-    static let eagerUserData = UInt64.max - 3
+    /// The low half of the `user_data` of an op an eager push submitted
+    /// without a table slot (``pushEagerly(_:_:)``): a slot index no table
+    /// has. The high half counts such pushes, so that a cancel issued for
+    /// one of them can never reach a later one.
+    static let eagerTag: UInt64 = 0xFFFF_FFF0
     /// Most ops in flight at once, whatever the submission queue's size.
     static let tableCapacity = 1 << 20
     private static let reapBatch = 256
@@ -82,10 +84,12 @@ public final class IoUringDriver {
     /// Ring ops (real or rewritten as NOPs) whose CQE has not arrived.
     @exclusivity(unchecked) private var ringInFlight = 0
     @exclusivity(unchecked) private var wakeArmed = false
-    /// The slot of the op in the ring under ``eagerUserData``, once an eager
-    /// push left it pending. At most one op carries that `user_data` at a time:
-    /// while this is set, eager pushes go through the table.
-    @exclusivity(unchecked) private var eagerKey: OpKey?
+    /// Eager pushes without a slot so far; the high half of their `user_data`.
+    @exclusivity(unchecked) private var eagerCount: UInt64 = 0
+    /// The op in the ring under an eager `user_data` that was left pending,
+    /// and the slot it was given then. While there is one, eager pushes go
+    /// through the table (so one lookup finds it).
+    @exclusivity(unchecked) private var eager: (userData: UInt64, key: OpKey)?
     @exclusivity(unchecked) private var shuttingDown = false
     @exclusivity(unchecked) private var closed = false
 
@@ -312,10 +316,12 @@ public final class IoUringDriver {
             wakeArmed = false
             armWake()
             return nil
-        case Self.eagerUserData:
-            guard let eager = eagerKey else { preconditionFailure("IoUringDriver: eager CQE without an eager op") }
-            eagerKey = nil
-            key = eager
+        case let userData where userData & 0xFFFF_FFFF == Self.eagerTag:
+            guard let pending = eager, pending.userData == userData else {
+                preconditionFailure("IoUringDriver: CQE for eager user_data \(userData) that is not pending")
+            }
+            eager = nil
+            key = pending.key
         default:
             key = OpKey(raw: cqe.user_data)
         }
@@ -416,7 +422,7 @@ extension IoUringDriver: Driver {
     /// thread's and never inline.
     ///
     /// When nothing else waits to be submitted, the op goes into the ring
-    /// under ``eagerUserData`` without a table slot; it gets one only if it
+    /// under an eager `user_data` (``eagerTag``) without a table slot; it gets one only if it
     /// does not complete during the submission. An inline NOP then costs no
     /// table insert, no table removal and no copy of the op (a sixth of its
     /// instructions, BENCHMARKS.md).
@@ -424,25 +430,27 @@ extension IoUringDriver: Driver {
         // A read the page cache can serve needs no ring at all.
         if !closed, !shuttingDown, let cached = PageCacheRead.attempt(op) { return .ready(cached) }
         guard submitsInline else { return push(op) }
-        guard eagerKey == nil, unsubmitted.isEmpty, backlog.isEmpty, !closed, !shuttingDown, !table.isFull,
+        guard eager == nil, unsubmitted.isEmpty, backlog.isEmpty, !closed, !shuttingDown, !table.isFull,
             Self.takesEagerPath(op), probe.supports(op), routesToPool == nil, let sqe = io_uring_get_sqe(ring)
         else { return pushEagerlyThroughTable(op, others) }
         let header = Self.prepare(op, into: sqe)
         assert(header == nil, "IoUringDriver: an op with a datagram header took the eager path")
-        io_uring_sqe_set_data64(sqe, Self.eagerUserData)
+        eagerCount &+= 1
+        let userData = eagerCount << 32 | Self.eagerTag
+        io_uring_sqe_set_data64(sqe, userData)
         ringInFlight += 1
         let rc = io_uring_submit_and_get_events(ring)
         if rc < 0, -rc != EINTR, -rc != EAGAIN, -rc != EBUSY {
             // The next poll meets the same error and reports it.
-            return .pending(adoptEager(op))
+            return .pending(adoptEager(op, userData: userData))
         }
-        if curing_take_only(ring, Self.eagerUserData, reaped) == 1 {
+        if curing_take_only(ring, userData, reaped) == 1 {
             ringInFlight -= 1
             return .ready(Self.completion(key: .immediate, op: op, res: reaped[0].res, header: nil))
         }
         // Other CQEs came too, or ours has not: from here the op is an
-        // ordinary table op whose CQE carries `eagerUserData`.
-        let key = adoptEager(op)
+        // ordinary table op whose CQE carries `userData`.
+        let key = adoptEager(op, userData: userData)
         return takeOwnCompletion(key, others) ?? .pending(key)
     }
 
@@ -451,17 +459,18 @@ extension IoUringDriver: Driver {
     private static func takesEagerPath(_ op: Op) -> Bool {
         switch op {
         case .sendTo, .recvFrom, .getSocketOption, .setSocketOption, .socketAddress: false
+
         default: validate(op) == nil
         }
     }
 
-    /// Gives the op submitted under ``eagerUserData`` a table slot.
-    private func adoptEager(_ op: Op) -> OpKey {
-        precondition(eagerKey == nil, "IoUringDriver: two ops under the eager user_data")
+    /// Gives the op submitted under `userData` a table slot.
+    private func adoptEager(_ op: Op, userData: UInt64) -> OpKey {
+        precondition(eager == nil, "IoUringDriver: two pending ops under eager user_data")
         let key = table.insert(op, extra: .ring)
         let submitted = table.submit(key)
         assert(submitted, "IoUringDriver: fresh eager op \(key) not submittable")
-        eagerKey = key
+        eager = (userData, key)
         return key
     }
 
@@ -507,7 +516,7 @@ extension IoUringDriver: Driver {
             backlog.remove(at: index)
             cancelledEarly.append(key)
         case (.issueCancel, .ring):
-            pushCancel(key == eagerKey ? Self.eagerUserData : key.raw)
+            pushCancel(eager.flatMap { $0.key == key ? $0.userData : nil } ?? key.raw)
         case (.issueCancel, .pool):
             guard let ticket = poolTickets[key.index] else { preconditionFailure("IoUringDriver: pool op \(key) has no ticket") }
             ticket.cancel()
