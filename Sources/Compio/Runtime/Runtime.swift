@@ -134,6 +134,9 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     }
 
     func run(_ ready: ReadyJob) {
+        let outer = core.pointee.runningJob
+        core.pointee.runningJob = unsafeBitCast(ready.job, to: UnsafeRawPointer.self)
+        defer { core.pointee.runningJob = outer }
         if ready.isolated {
             ready.job.runSynchronously(
                 isolatedTo: serialExecutor.asUnownedSerialExecutor(),

@@ -28,6 +28,11 @@ struct RuntimeCore {
     /// Tasks cancelled as a whole (``TaskCancelScope``): the loop cancels the
     /// op each one waits on.
     var scopeCancels: [TaskCancelScope] = []
+    /// The job ``Runtime/run(_:)`` is running; for an async task, the task.
+    var runningJob: UnsafeRawPointer?
+    /// The cancel scopes of the tasks this runtime started, by their task
+    /// (``TaskCancelScope``).
+    var scopes = TaskScopeTable()
     var spareScopeCancels: [TaskCancelScope] = []
     /// When ops try to complete inline (``Runtime/submit(_:)``).
     var inline: InlineCompletionPolicy

@@ -13,34 +13,22 @@ import Synchronization
 ///
 /// `waiting` belongs to the runtime's thread. The handler may run on any
 /// thread, so it only sets `cancelled` and queues the scope.
+///
+/// The runtime finds the scope of the running task by the job it runs (a
+/// task's job is the task itself; ``RuntimeCore/runningJob``), in its own
+/// table (``RuntimeCore/scopes``). A task-local value and a check of the
+/// current task cost a third of an echo round trip's suspension instead. So a
+/// structured child, whose job is another task, finds no scope, and neither
+/// does a task that submits to another runtime.
 final class TaskCancelScope: @unchecked Sendable {
-    /// The scope of the current task, if the runtime started it.
-    @TaskLocal static var current: TaskCancelScope?
-
-    /// The task the scope belongs to: a child task inherits ``current`` but not
-    /// the handler, so it must not use the scope.
-    let task: UnsafeCurrentTask
-    /// The runtime whose loop acts on the scope's cancel: an op the task
-    /// submits to another runtime lives in that runtime's tables, so it keeps
-    /// the per-op handler.
-    let owner: ObjectIdentifier
     /// The op the task is suspended on, while it is (runtime thread only).
     var waiting: WaiterToken?
 
-    init(task: UnsafeCurrentTask, owner: Runtime) {
-        self.task = task
-        self.owner = ObjectIdentifier(owner)
-    }
-
-    /// The scope of the calling task, when `runtime` started it.
+    /// The scope of the task whose job `runtime` is running, if it started it.
     @inline(__always)
     static func ofCurrentTask(on runtime: Runtime) -> TaskCancelScope? {
-        guard let scope = current, scope.owner == ObjectIdentifier(runtime) else { return nil }
-        let own = withUnsafeCurrentTask { task -> Bool in
-            guard let task else { return false }
-            return task == scope.task
-        }
-        return own ? scope : nil
+        guard let job = runtime.core.pointee.runningJob, !runtime.core.pointee.scopes.isEmpty else { return nil }
+        return runtime.core.pointee.scopes[job]
     }
 }
 
@@ -48,19 +36,23 @@ extension Runtime {
     /// Runs `body` with a ``TaskCancelScope``: the task's one cancellation
     /// handler. Called at the start of a task the runtime starts, on its thread.
     func withCancelScope<T, E: Error>(_ body: () async throws(E) -> T) async throws(E) -> T {
-        guard let task = withUnsafeCurrentTask(body: { $0 }) else { return try await body() }
-        let scope = TaskCancelScope(task: task, owner: self)
+        guard isOnRuntimeThread, let job = core.pointee.runningJob, core.pointee.scopes[job] == nil else {
+            return try await body()
+        }
+        let scope = TaskCancelScope()
+        core.pointee.scopes.insert(scope, for: job)
         let result: Result<T, E> = await withTaskCancellationHandler {
-            await TaskCancelScope.$current.withValue(scope) {
-                do throws(E) {
-                    return .success(try await body())
-                } catch {
-                    return .failure(error)
-                }
+            do throws(E) {
+                return .success(try await body())
+            } catch {
+                return .failure(error)
             }
         } onCancel: {
             requestCancel(scope)
         }
+        // Back on the runtime's thread: the task prefers its executor.
+        assert(isOnRuntimeThread, "Runtime: a task left its runtime's thread")
+        core.pointee.scopes.remove(job)
         return try result.get()
     }
 

@@ -421,8 +421,8 @@ extension IoUringDriver: Driver {
     /// (``PageCacheRead``). Not with SQPOLL, where submission is the kernel
     /// thread's and never inline.
     ///
-    /// When nothing else waits to be submitted, the op goes into the ring
-    /// under an eager `user_data` (``eagerTag``) without a table slot; it gets one only if it
+    /// Unless ops wait in the backlog, the op goes into the ring under an
+    /// eager `user_data` (``eagerTag``) without a table slot; it gets one only if it
     /// does not complete during the submission. An inline NOP then costs no
     /// table insert, no table removal and no copy of the op (a sixth of its
     /// instructions, BENCHMARKS.md).
@@ -430,7 +430,7 @@ extension IoUringDriver: Driver {
         // A read the page cache can serve needs no ring at all.
         if !closed, !shuttingDown, let cached = PageCacheRead.attempt(op) { return .ready(cached) }
         guard submitsInline else { return push(op) }
-        guard eager == nil, unsubmitted.isEmpty, backlog.isEmpty, !closed, !shuttingDown, !table.isFull,
+        guard eager == nil, backlog.isEmpty, !closed, !shuttingDown, !table.isFull,
             Self.takesEagerPath(op), probe.supports(op), routesToPool == nil, let sqe = io_uring_get_sqe(ring)
         else { return pushEagerlyThroughTable(op, others) }
         let header = Self.prepare(op, into: sqe)
@@ -440,6 +440,8 @@ extension IoUringDriver: Driver {
         io_uring_sqe_set_data64(sqe, userData)
         ringInFlight += 1
         let rc = io_uring_submit_and_get_events(ring)
+        // Other tasks' ops queued before this one went in with it.
+        if !unsubmitted.isEmpty { markSubmitted() }
         if rc < 0, -rc != EINTR, -rc != EAGAIN, -rc != EBUSY {
             // The next poll meets the same error and reports it.
             return .pending(adoptEager(op, userData: userData))
