@@ -6,9 +6,13 @@ import Glibc
 /// receiving into its own buffer and sending back what came in. It serves
 /// `--conns` connections, and when all of them have closed prints the
 /// allocations per round trip counted after the last accept, then exits.
+/// `--inline N` sets ``RuntimeBuilder/inlineCompletionLimit`` (0: every op
+/// suspends its task).
 enum EchoServer {
     static func run(_ options: Options) throws {
-        let runtime = try RuntimeBuilder(choice: options.driver).build()
+        var builder = RuntimeBuilder(choice: options.driver)
+        builder.inlineCompletionLimit = options.int("inline", builder.inlineCompletionLimit)
+        let runtime = try builder.build()
         let port = UInt16(options.int("port", 7000))
         let expected = options.int("conns", 1)
         let stats = EchoStats()

@@ -61,6 +61,13 @@ public final class IoUringDriver {
     public let setupFlags: UInt32
     /// Whether submitting from this thread runs the ops (not so with SQPOLL).
     private let submitsInline: Bool
+    /// Whether a receive pushed the ordinary way (not eagerly) waits for data
+    /// before it first tries to read (`IORING_RECVSEND_POLL_FIRST`). The
+    /// runtime pushes eagerly the ops it expects to complete at once, so one
+    /// pushed plainly is one it expects to wait: trying first would fail and
+    /// cost a trip through the socket's receive path. The flag came with
+    /// Linux 5.19, as did `IORING_OP_SOCKET`, whose support stands for it.
+    private let receivesPollFirst: Bool
 
     // The driver's mutable state is touched by its one thread only, and never
     // reentrantly (completions are handed out after each table update), so the
@@ -107,6 +114,7 @@ public final class IoUringDriver {
         self.ring = ring
         submitsInline = setupFlags & CURING_SETUP_SQPOLL == 0
         probe = IoUringProbe(ring: ring)
+        receivesPollFirst = probe.supports(Int32(IORING_OP_SOCKET.rawValue))
         do {
             events = try EventNotifier()
         } catch {
@@ -184,10 +192,20 @@ public final class IoUringDriver {
         while !unsubmitted.isEmpty { unsubmitted.removeLast() }
     }
 
+    /// Whether `op` is a socket receive, which ``place(_:_:into:routed:)``
+    /// submits with `IORING_RECVSEND_POLL_FIRST`.
+    private static func isReceive(_ op: Op) -> Bool {
+        switch op {
+        case .recv, .recvFrom, .recvMessage: true
+        default: false
+        }
+    }
+
     /// Puts the op of `key` into `sqe`. `routed` says the table already
     /// records the op as in the ring, so only a datagram header needs storing.
     private func place(_ key: OpKey, _ op: Op, into sqe: UnsafeMutablePointer<io_uring_sqe>, routed: Bool) {
         let header = Self.prepare(op, into: sqe)
+        if receivesPollFirst, Self.isReceive(op) { sqe.pointee.ioprio |= UInt16(IORING_RECVSEND_POLL_FIRST) }
         io_uring_sqe_set_data64(sqe, key.raw)
         if !routed { table.setExtra(key, .ring) }
         if let header { headers[key.index] = header }
