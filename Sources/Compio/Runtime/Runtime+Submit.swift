@@ -75,6 +75,13 @@ extension Runtime {
         }
     }
 
+    /// `Task.isCancelled`, read from the task's cancel scope when the runtime
+    /// started it.
+    private var currentTaskIsCancelled: Bool {
+        if let scope = TaskCancelScope.ofCurrentTask(on: self) { return scope.cancelled.load(ordering: .acquiring) }
+        return Task.isCancelled
+    }
+
     /// How far ``attemptInline(_:nonisolated:cancellable:)`` got.
     enum InlineAttempt {
         /// The op completed while it was pushed.
@@ -100,7 +107,7 @@ extension Runtime {
         case .yieldFirst: return .yieldFirst(kind: kind)
         case .attempt:
             // A cancelled task's op is refused by the ordinary path, unrun.
-            if cancellable, Task.isCancelled { return .notTried }
+            if cancellable, currentTaskIsCancelled { return .notTried }
             switch pushInline(op, kind: kind) {
             case .ready(let completion): return .completed(completion)
             case .pending(let key): return .pushed(key)
@@ -126,7 +133,7 @@ extension Runtime {
             // Let the loop turn once (as ``yield()`` does), then decide again
             // with a fresh budget.
             await yieldOnThread()
-            if inlineDecision(op).decision == .attempt, !(cancellable && Task.isCancelled) {
+            if inlineDecision(op).decision == .attempt, !(cancellable && currentTaskIsCancelled) {
                 switch pushInline(op, kind: kind) {
                 case .ready(let completion): return completion
                 case .pending(let key): pushed = key
@@ -142,7 +149,7 @@ extension Runtime {
         }
         if let scope = TaskCancelScope.ofCurrentTask(on: self) {
             // The task's own handler cancels whatever op `waiting` names.
-            if pushed == nil, Task.isCancelled { _ = core.pointee.waiters.recordCancelIfReserved(token) }
+            if pushed == nil, scope.cancelled.load(ordering: .acquiring) { _ = core.pointee.waiters.recordCancelIfReserved(token) }
             let completion = await withUnsafeContinuation { continuation in
                 park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)
                 scope.waiting = token

@@ -34,6 +34,23 @@ struct TaskScopeTable {
         Int(truncatingIfNeeded: (UInt64(UInt(bitPattern: key)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
+    /// The last key found, and its scope: a task that runs many ops in a row
+    /// (inline completions) looks itself up once.
+    private var lastKey: UnsafeRawPointer?
+    private var lastValue: TaskCancelScope?
+
+    /// The scope stored for `key`, if any; remembers it for the next lookup.
+    @inline(__always)
+    mutating func find(_ key: UnsafeRawPointer) -> TaskCancelScope? {
+        if key == lastKey { return lastValue }
+        let found = self[key]
+        if found != nil {
+            lastKey = key
+            lastValue = found
+        }
+        return found
+    }
+
     /// The scope stored for `key`, if any.
     subscript(key: UnsafeRawPointer) -> TaskCancelScope? {
         var i = home(key)
@@ -59,6 +76,10 @@ struct TaskScopeTable {
 
     /// Removes `key`'s scope, which must be in the table.
     mutating func remove(_ key: UnsafeRawPointer) {
+        if key == lastKey {
+            lastKey = nil
+            lastValue = nil
+        }
         var i = home(key)
         while keys[i] != key {
             precondition(keys[i] != nil, "TaskScopeTable: task \(key) has no scope")
