@@ -70,15 +70,16 @@ struct InlineCompletionPolicy {
         case yieldFirst
     }
 
-    /// What to do with an op of `kind`.
-    func decide(kind: Int, othersReady: Bool) -> Decision {
-        guard enabled, !othersReady || scores[kind] >= Self.threshold else { return .submit }
+    /// What to do with an op of `kind`. `othersReady` is asked only for a
+    /// kind below the threshold (its check reads five queues).
+    func decide(kind: Int, othersReady: @autoclosure () -> Bool) -> Decision {
+        guard enabled, scores[kind] >= Self.threshold || !othersReady() else { return .submit }
         return budget > 0 ? .attempt : .yieldFirst
     }
 
     /// Whether an op of `kind` should try to complete inline now.
-    func shouldAttempt(kind: Int, othersReady: Bool) -> Bool {
-        decide(kind: kind, othersReady: othersReady) == .attempt
+    func shouldAttempt(kind: Int, othersReady: @autoclosure () -> Bool) -> Bool {
+        decide(kind: kind, othersReady: othersReady()) == .attempt
     }
 
     /// Records the outcome of an attempt.
