@@ -54,9 +54,11 @@ final class TaskRegistry: Sendable {
         }
     }
 
-    /// Cancels every live task.
+    /// Cancels every live task, oldest first. In a fixed order, not the
+    /// dictionary's: its order follows its storage's address, and under
+    /// CompioSim the order of the cancels is part of the seed's trace.
     func cancelAll() {
-        let all = contents.withLock { Array($0.live.values) }
+        let all = contents.withLock { $0.live.sorted { $0.key < $1.key }.map(\.value) }
         for task in all { task.cancel() }
     }
 }
