@@ -23,13 +23,20 @@ import Testing
         driver.pushEagerly(op) { others($0) }
     }
 
+    /// The completion of a ready push, else `nil`.
+    private func ready(_ result: PushResult) -> Completion? {
+        if case .ready(let c) = result { c } else { nil }
+    }
+
+    /// The key of a pending push, else `nil`.
+    private func pending(_ result: PushResult) -> OpKey? {
+        if case .pending(let key) = result { key } else { nil }
+    }
+
     @Test func aNopCompletesDuringItsPushWithoutATableSlot() throws {
         let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
         for _ in 0..<3 {
-            guard case .ready(let c) = eagerly(driver, .nop) else {
-                Issue.record("an eager NOP stayed pending")
-                return
-            }
+            let c = try #require(ready(eagerly(driver, .nop)), "an eager NOP stayed pending")
             #expect(c.key == .immediate)
             #expect(c.result == .success(0))
             #expect(driver.inFlight == 0)
@@ -45,16 +52,10 @@ import Testing
         let pipe = try Fixture.pipe()
         defer { Fixture.close(pipe.read, pipe.write) }
         let buffer = IOBuffer(capacity: 8)
-        guard case .pending(let key) = eagerly(driver, read(pipe.read, buffer)) else {
-            Issue.record("a read of an empty pipe completed at push")
-            return
-        }
+        let key = try #require(pending(eagerly(driver, read(pipe.read, buffer))), "a read of an empty pipe completed at push")
         #expect(driver.inFlight == 1)
         // The eager user_data is taken: this NOP goes through the table.
-        guard case .ready(let nop) = eagerly(driver, .nop) else {
-            Issue.record("an eager NOP stayed pending")
-            return
-        }
+        let nop = try #require(ready(eagerly(driver, .nop)), "an eager NOP stayed pending")
         #expect(nop.result == .success(0))
         #expect(driver.inFlight == 1)
         #expect(Self.write(pipe.write, [7, 8, 9]) == 3)
@@ -64,10 +65,7 @@ import Testing
         #expect(buffer.bytes == [7, 8, 9])
         #expect(driver.inFlight == 0)
         // The user_data is free again: the next NOP needs no slot.
-        guard case .ready(let again) = eagerly(driver, .nop) else {
-            Issue.record("an eager NOP stayed pending")
-            return
-        }
+        let again = try #require(ready(eagerly(driver, .nop)), "an eager NOP stayed pending")
         #expect(again.key == .immediate)
     }
 
@@ -76,10 +74,7 @@ import Testing
         let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
         let pipe = try Fixture.pipe()
         defer { Fixture.close(pipe.read, pipe.write) }
-        guard case .pending(let key) = eagerly(driver, read(pipe.read, IOBuffer(capacity: 8))) else {
-            Issue.record("a read of an empty pipe completed at push")
-            return
-        }
+        let key = try #require(pending(eagerly(driver, read(pipe.read, IOBuffer(capacity: 8)))), "a read of an empty pipe completed at push")
         driver.cancel(key)
         let c = try driver.wait(for: key)
         #expect(c.result == .failure(.errno(.canceled)))
@@ -99,10 +94,7 @@ import Testing
         try driver.poll(timeout: .zero) { _ in Issue.record("nothing should be complete yet") }
         #expect(Self.write(pipe.write, [1]) == 1)
         var others: [Completion] = []
-        guard case .ready(let nop) = eagerly(driver, .nop, others: { others.append($0) }) else {
-            Issue.record("an eager NOP stayed pending")
-            return
-        }
+        let nop = try #require(ready(eagerly(driver, .nop, others: { others.append($0) })), "an eager NOP stayed pending")
         #expect(nop.result == .success(0))
         var late: [Completion] = []
         try driver.poll(timeout: .zero) { late.append($0) }
@@ -136,10 +128,7 @@ import Testing
         let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
         let pipe = try Fixture.pipe()
         defer { Fixture.close(pipe.read, pipe.write) }
-        guard case .pending = eagerly(driver, read(pipe.read, IOBuffer(capacity: 8))) else {
-            Issue.record("a read of an empty pipe completed at push")
-            return
-        }
+        _ = try #require(pending(eagerly(driver, read(pipe.read, IOBuffer(capacity: 8)))), "a read of an empty pipe completed at push")
         driver.shutdown()
         #expect(driver.inFlight == 0)
         #expect(driver.ringOpCount == 0)

@@ -9,11 +9,10 @@ public struct Completion: @unchecked Sendable {
     /// counted fields beside the op, Swift 6.3 builds every `Completion` in a
     /// temporary and copies it out through the outlined copy of each op kind
     /// (about 160 instructions of an inline NOP); with one it moves it.
-    @usableFromInline var outcome: Outcome
+    private var outcome: Outcome
 
     /// What ``result`` and ``descriptor`` read.
-    @usableFromInline
-    enum Outcome {
+    private enum Outcome {
         /// Success without a new descriptor.
         case value(Int)
         /// Success with the descriptor the op created.

@@ -280,11 +280,15 @@ public final class IoUringDriver {
         }
         events.flag.markAwake()
         markSubmitted()
-        if rc < 0 {
-            switch -rc {
-            case ETIME, EINTR, EAGAIN, EBUSY: break
-            default: throw .code(-rc)
-            }
+        if rc < 0, !Self.isTransient(enterError: -rc) { throw .code(-rc) }
+    }
+
+    /// Errors of `io_uring_enter` that only mean "not now": a wait that timed
+    /// out or was interrupted, or a queue the kernel had no room to take.
+    private static func isTransient(enterError code: Int32) -> Bool {
+        switch code {
+        case ETIME, EINTR, EAGAIN, EBUSY: true
+        default: false
         }
     }
 
@@ -460,7 +464,7 @@ extension IoUringDriver: Driver {
         let rc = io_uring_submit_and_get_events(ring)
         // Other tasks' ops queued before this one went in with it.
         if !unsubmitted.isEmpty { markSubmitted() }
-        if rc < 0, -rc != EINTR, -rc != EAGAIN, -rc != EBUSY {
+        if rc < 0, !Self.isTransient(enterError: -rc) {
             // The next poll meets the same error and reports it.
             return .pending(adoptEager(op, userData: userData))
         }
@@ -479,7 +483,6 @@ extension IoUringDriver: Driver {
     private static func takesEagerPath(_ op: Op) -> Bool {
         switch op {
         case .sendTo, .recvFrom, .getSocketOption, .setSocketOption, .socketAddress: false
-
         default: validate(op) == nil
         }
     }
