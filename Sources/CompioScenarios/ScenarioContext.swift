@@ -48,9 +48,7 @@ public final class ScenarioContext: @unchecked Sendable {
 
     /// Runs an op on `descriptor`, again while it fails with `EINTR` or `EAGAIN`
     /// (what the fault plan injects; a caller on the kernel would retry too).
-    /// Plain `async`: `SharedDescriptor.submit(on:_:)` is, and a nonsending
-    /// caller could not hand it `makeOp`, which is not `Sendable`.
-    public func run(_ descriptor: SharedDescriptor, _ makeOp: (Int32) -> Op) async -> Completion {
+    nonisolated(nonsending) public func run(_ descriptor: SharedDescriptor, _ makeOp: (Int32) -> Op) async -> Completion {
         while true {
             let completion = await descriptor.submit(on: runtime, makeOp)
             if case .failure(let e) = completion.result, e == .code(EINTR) || e == .code(EAGAIN), !Task.isCancelled { continue }

@@ -20,7 +20,9 @@ extension Scenario {
         _ = try await context.run { .nop }.result.get()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for t in 0..<tasks {
-                group.addTask {
+                // One cancellation handler per worker instead of one per op,
+                // as a user's structured children on a runtime would do.
+                group.addTask { try await context.runtime.withCancelScope { () async throws -> Void in
                     var random = context.random(UInt64(t))
                     // What each record of this task's region holds, when known.
                     var known = [[UInt8]?](repeating: nil, count: records)
@@ -50,7 +52,7 @@ extension Scenario {
                             _ = try await context.run { .nop }.result.get()
                         }
                     }
-                }
+                } }
             }
             try await group.waitForAll()
         }

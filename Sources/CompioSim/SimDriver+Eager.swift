@@ -17,7 +17,7 @@ extension SimDriver {
         guard !isShutDown, streams[.eager].chance(eagerSubmissionChance) else {
             let result = push(op)
             switch result {
-            case .pending(let key): record(.eager, key: key, name: "deferred", value: -1)
+            case .pending(let key): record(.eager, key: key, name: Self.eagerNames.deferred, value: -1)
             case .ready: stats.inlineCompletions += 1
             }
             return result
@@ -28,7 +28,7 @@ extension SimDriver {
             return result
         }
         stats.eagerSubmissions += 1
-        record(.eager, key: key, name: "submit", value: Int64(staged.count))
+        record(.eager, key: key, name: Self.eagerNames.submit, value: Int64(staged.count))
         submitStaged(eagerly: true)
         runDueEvents()
         guard !ready.isEmpty else { return result }
@@ -56,4 +56,7 @@ extension SimDriver {
         stats.inlineCompletions += 1
         return .ready(own)
     }
+
+    /// The eager push's event names, digested once.
+    static let eagerNames = (deferred: SimTraceName("deferred"), submit: SimTraceName("submit"))
 }

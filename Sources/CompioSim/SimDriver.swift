@@ -94,6 +94,8 @@ public final class SimDriver: Driver {
     /// Empty arrays kept for their capacity, swapped with `staged` and `ready`
     /// when those are taken whole.
     @exclusivity(unchecked) var spareKeys: [OpKey] = []
+    /// Op names, digested once per kind.
+    @exclusivity(unchecked) var opNames = SimOpNames()
     @exclusivity(unchecked) var spareReady: [SimReady] = []
     @exclusivity(unchecked) var agenda = SimEventQueue()
     @exclusivity(unchecked) var descriptors = SimDescriptorTable()
@@ -172,7 +174,7 @@ public final class SimDriver: Driver {
             }
             if n == 0 { files.0 = file } else { files.1 = file }
         }
-        let pending = SimPendingOp(op: op, shape: shape, sequence: nextSequence, pushedAt: clock, file: files.0, second: files.1)
+        let pending = SimPendingOp(op: op, traceName: opNames.name(of: op), shape: shape, sequence: nextSequence, pushedAt: clock, file: files.0, second: files.1)
         files.0?.references += 1
         files.1?.references += 1
         nextSequence += 1
@@ -444,9 +446,9 @@ final class SimPendingOp {
     /// Set while a cancel tries to finish the op early: no new work may start.
     @exclusivity(unchecked) var probing = false
 
-    init(op: Op, shape: SimOpShape, sequence: UInt64, pushedAt: Int64, file: SimOpenFile?, second: SimOpenFile?) {
+    init(op: Op, traceName: SimTraceName, shape: SimOpShape, sequence: UInt64, pushedAt: Int64, file: SimOpenFile?, second: SimOpenFile?) {
         self.op = op
-        traceName = SimTraceName(op.name)
+        self.traceName = traceName
         self.shape = shape
         ownerCount = shape.ownerCount
         self.sequence = sequence

@@ -54,4 +54,32 @@ import Compio
         #expect(b.opBufferForWrite.count == 1)
         #expect(b.opBufferForRead.count == 2)
     }
+
+    /// `IOBuffer(bytes:)` copies contiguous collections with one memcpy and
+    /// others element by element: the same bytes either way.
+    @Test func ioBufferCopiesContiguousAndOtherCollections() {
+        let bytes: [UInt8] = (0..<200).map { UInt8($0 & 0xFF) }
+        let sources: [(String, IOBuffer)] = [
+            ("array", IOBuffer(bytes: bytes)),
+            ("slice", IOBuffer(bytes: bytes[3...])),
+            ("lazy map", IOBuffer(bytes: bytes.lazy.map { $0 })),
+            ("range", IOBuffer(bytes: (0..<200).lazy.map { UInt8($0 & 0xFF) })),
+            ("empty", IOBuffer(bytes: [UInt8]())),
+        ]
+        let wanted: [String: [UInt8]] = ["array": bytes, "slice": Array(bytes[3...]), "lazy map": bytes, "range": bytes, "empty": []]
+        for (name, buffer) in sources {
+            #expect(buffer.bytes == wanted[name], "\(name)")
+            #expect(buffer.initialized == buffer.capacity, "\(name)")
+        }
+    }
+
+    /// Small buffers take malloc's alignment; a page or more starts on a cache line.
+    @Test func ioBufferAlignment() {
+        for capacity in [0, 1, 16, 100, 4095] {
+            #expect(Int(bitPattern: IOBuffer(capacity: capacity).base) % 16 == 0, "\(capacity)")
+        }
+        for capacity in [4096, 65536] {
+            #expect(Int(bitPattern: IOBuffer(capacity: capacity).base) % 64 == 0, "\(capacity)")
+        }
+    }
 }

@@ -78,10 +78,9 @@ import Testing
     /// the task cancelled and does not run.
     @Test(arguments: TestDrivers.choices)
     func aTaskCancelledBetweenOpsHasItsNextOpRefused(choice: DriverBuilder.Choice) async throws {
-        let pipe = try Fixture.pipe()
-        defer { Fixture.close(pipe.read, pipe.write) }
         let payload: [UInt8] = [1, 2, 3]
-        #expect(write(pipe.write, payload, payload.count) == payload.count)
+        let pipe = try Fixture.pipe(holding: payload)
+        defer { Fixture.close(pipe.read, pipe.write) }
         let (error, unread) = try await RuntimeHarness.run(choice) { runtime in
             let gate = Event()
             let task = runtime.spawn { () async -> IOError? in

@@ -19,20 +19,32 @@ public final class IOBuffer: @unchecked Sendable {
     public static var live: Int { liveCount.load(ordering: .relaxed) }
     private static let liveCount = Atomic<Int>(0)
 
+    /// Buffers of at least this many bytes start on a cache line (64 bytes);
+    /// smaller ones on malloc's 16.
+    static let pageSize = 4096
+
     /// Allocates `capacity` bytes, none of them initialized.
     public init(capacity: Int) {
         precondition(capacity >= 0, "IOBuffer: negative capacity \(capacity)")
-        self.base = .allocate(byteCount: max(capacity, 1), alignment: 64)
+        // Below a page, malloc's own alignment: an over-aligned allocation
+        // takes glibc's memalign path, several times the cost of malloc.
+        self.base = .allocate(byteCount: max(capacity, 1), alignment: capacity >= IOBuffer.pageSize ? 64 : 16)
         self.capacity = capacity
         self.initialized = 0
         IOBuffer.liveCount.add(1, ordering: .relaxed)
     }
 
     /// Allocates a buffer holding a copy of `bytes`.
+    @inlinable
     public convenience init(bytes: some Collection<UInt8>) {
         self.init(capacity: bytes.count)
-        let target = UnsafeMutableRawBufferPointer(start: base, count: capacity)
-        target.copyBytes(from: bytes)
+        // Contiguous bytes (arrays, slices, data) are one memcpy; the generic
+        // copy walks them one by one through an enumerated iterator.
+        let copied: Bool? = bytes.withContiguousStorageIfAvailable { source in
+            if let start = source.baseAddress { base.copyMemory(from: start, byteCount: source.count) }
+            return true
+        }
+        if copied == nil { UnsafeMutableRawBufferPointer(start: base, count: capacity).copyBytes(from: bytes) }
         initialized = bytes.count
     }
 

@@ -95,6 +95,56 @@ public enum Op: @unchecked Sendable {
 }
 
 extension Op {
+    /// How many values ``kindIndex`` takes.
+    public static let kindCount = 37
+
+    /// A distinct number per case, in `0..<kindCount`, for tables indexed by
+    /// op kind. The data-path kinds (reads, writes, sends, receives, accept,
+    /// connect) come first, at 0 to 16.
+    public var kindIndex: Int {
+        switch self {
+        case .nop: 0
+        case .read: 1
+        case .readAt: 2
+        case .write: 3
+        case .writeAt: 4
+        case .readVectored: 5
+        case .readVectoredAt: 6
+        case .writeVectored: 7
+        case .writeVectoredAt: 8
+        case .send: 9
+        case .recv: 10
+        case .sendTo: 11
+        case .recvFrom: 12
+        case .sendMessage: 13
+        case .recvMessage: 14
+        case .accept: 15
+        case .connect: 16
+        case .sync: 17
+        case .openAt: 18
+        case .close: 19
+        case .metadata: 20
+        case .metadataAt: 21
+        case .unlinkAt: 22
+        case .makeDirectoryAt: 23
+        case .renameAt: 24
+        case .symlinkAt: 25
+        case .linkAt: 26
+        case .truncate: 27
+        case .socket: 28
+        case .bind: 29
+        case .listen: 30
+        case .shutdown: 31
+        case .getSocketOption: 32
+        case .setSocketOption: 33
+        case .socketAddress: 34
+        case .pollOnce: 35
+        case .asyncify: 36
+        }
+    }
+}
+
+extension Op {
     /// A short, stable name for traces and error messages.
     public var name: String {
         switch self {

@@ -98,29 +98,5 @@ struct InlineCompletionPolicy {
 
     /// The kind an op is scored under: its case, with the rarely inline ones
     /// (metadata, directory ops, socket setup) sharing one score.
-    static func kind(of op: Op) -> Int {
-        switch op {
-        case .nop: 0
-        case .read: 1
-        case .readAt: 2
-        case .write: 3
-        case .writeAt: 4
-        case .readVectored: 5
-        case .readVectoredAt: 6
-        case .writeVectored: 7
-        case .writeVectoredAt: 8
-        case .send: 9
-        case .recv: 10
-        case .sendTo: 11
-        case .recvFrom: 12
-        case .sendMessage: 13
-        case .recvMessage: 14
-        case .accept: 15
-        case .connect: 16
-        case .sync, .openAt, .close, .metadata, .metadataAt, .unlinkAt, .makeDirectoryAt, .renameAt, .symlinkAt,
-            .linkAt, .truncate, .socket, .bind, .listen, .shutdown, .getSocketOption, .setSocketOption,
-            .socketAddress, .pollOnce, .asyncify:
-            17
-        }
-    }
+    static func kind(of op: Op) -> Int { min(op.kindIndex, kindCount - 1) }
 }

@@ -16,6 +16,13 @@ enum Fixture {
         return (fds[0], fds[1])
     }
 
+    /// A pipe whose read end already holds `bytes`.
+    static func pipe(holding bytes: [UInt8]) throws -> (read: Int32, write: Int32) {
+        let fds = try pipe()
+        guard Glibc.write(fds.write, bytes, bytes.count) == bytes.count else { throw IOError.code(errno) }
+        return fds
+    }
+
     /// Closes `fds`.
     static func close(_ fds: Int32...) {
         for fd in fds where fd >= 0 { _ = Glibc.close(fd) }
