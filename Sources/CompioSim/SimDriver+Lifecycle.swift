@@ -71,8 +71,8 @@ extension SimDriver {
     /// it may move (a cancel's partial progress).
     @discardableResult
     func attempt(_ key: OpKey, limit: Int? = nil) -> Bool {
-        guard let pending = pending(key) else { return false }
-        switch perform(pending.op, key: key, pending: pending, limit: limit) {
+        guard let pending = pending(key), let op = table.op(key) else { return false }
+        switch perform(op, key: key, pending: pending, limit: limit) {
         case .blocked:
             return false
         case .done(let result, let fd):

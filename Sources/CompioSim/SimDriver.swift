@@ -174,7 +174,7 @@ public final class SimDriver: Driver {
             }
             if n == 0 { files.0 = file } else { files.1 = file }
         }
-        let pending = SimPendingOp(op: op, traceName: opNames.name(of: op), shape: shape, sequence: nextSequence, pushedAt: clock, file: files.0, second: files.1)
+        let pending = SimPendingOp(traceName: opNames.name(of: op), shape: shape, sequence: nextSequence, pushedAt: clock, file: files.0, second: files.1)
         files.0?.references += 1
         files.1?.references += 1
         nextSequence += 1
@@ -425,8 +425,8 @@ public final class SimDriver: Driver {
 final class SimPendingOp {
     /// The op's key (set right after the table issued it).
     @exclusivity(unchecked) var key = OpKey.immediate
-    let op: Op
-    /// The op's name for the trace, taken once (reading it from `op` copies the op).
+    /// The op's name for the trace, taken once. (The op itself is in the
+    /// driver's table: a second copy here cost a copy and a release per op.)
     let traceName: SimTraceName
     /// The op's name.
     var name: String { traceName.text }
@@ -446,8 +446,7 @@ final class SimPendingOp {
     /// Set while a cancel tries to finish the op early: no new work may start.
     @exclusivity(unchecked) var probing = false
 
-    init(op: Op, traceName: SimTraceName, shape: SimOpShape, sequence: UInt64, pushedAt: Int64, file: SimOpenFile?, second: SimOpenFile?) {
-        self.op = op
+    init(traceName: SimTraceName, shape: SimOpShape, sequence: UInt64, pushedAt: Int64, file: SimOpenFile?, second: SimOpenFile?) {
         self.traceName = traceName
         self.shape = shape
         ownerCount = shape.ownerCount

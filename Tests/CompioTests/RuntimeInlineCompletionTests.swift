@@ -125,6 +125,45 @@ import Testing
             #expect(eager == 1, "the read's completion came with the write's submission")
         }
     }
+
+    /// On io_uring an op pushed the ordinary way waits in the submission
+    /// queue for the next poll, and later ops join it there instead of
+    /// entering the kernel early on their own; after the poll, ops complete
+    /// inline again. On epoll a pushed op is in the kernel already, so a
+    /// NOP still completes inline.
+    @Test(.timeLimit(.minutes(1)), arguments: TestDrivers.choices)
+    func opsWaitingForThePollMakeLaterOpsJoinTheBatch(choice: DriverBuilder.Choice) async throws {
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let (flagged, batchedInline, cleared, laterInline, read) = try await RuntimeHarness.run(choice) { runtime in
+            let buffer = IOBuffer(capacity: 8)
+            let readOp = Op.read(fd: pipe.read, buffer: OpBuffer(buffer))
+            // Reads that keep missing are not tried inline while other tasks are ready.
+            for _ in 0..<3 { runtime.core.pointee.inline.record(kind: InlineCompletionPolicy.kind(of: readOp), completedInline: false) }
+            // One loop turn runs the reader, then the checker: the reader
+            // pushes its read the ordinary way (the checker is ready).
+            let reader = runtime.spawn { () -> Int in (try? await runtime.submit(readOp).result.get()) ?? -1 }
+            let checker = runtime.spawn { () -> (Bool, Int, Bool, Int) in
+                let flagged = runtime.core.pointee.pushedSincePoll
+                var before = runtime.loopCounters.inline
+                _ = await runtime.submit(.nop)
+                let batchedInline = runtime.loopCounters.inline - before
+                let cleared = !runtime.core.pointee.pushedSincePoll
+                before = runtime.loopCounters.inline
+                _ = await runtime.submit(.nop)
+                return (flagged, batchedInline, cleared, runtime.loopCounters.inline - before)
+            }
+            let (flagged, batchedInline, cleared, laterInline) = await checker.value
+            let payload = IOBuffer(bytes: Array("abc".utf8))
+            _ = await runtime.submit(.write(fd: pipe.write, buffer: OpBuffer(payload)))
+            return (flagged, batchedInline, cleared, laterInline, await reader.value)
+        }
+        #expect(flagged, "the read was pushed the ordinary way")
+        #expect(batchedInline == (choice == .ioUring ? 0 : 1))
+        if choice == .ioUring { #expect(cleared, "the poll submitted the batch") }
+        #expect(laterInline == 1)
+        #expect(read == 3)
+    }
 }
 
 /// Written and read on one runtime's thread only.

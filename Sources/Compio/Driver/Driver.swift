@@ -47,6 +47,13 @@ public protocol Driver: AnyObject {
     /// result (the default).
     func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult
 
+    /// Whether ops started with ``push(_:)`` wait to reach the kernel together,
+    /// at the next ``poll(timeout:_:)`` or eager push (io_uring's submission
+    /// queue). While such ops wait, the runtime sends no op eagerly: the eager
+    /// push would enter the kernel early for all of them, and the poll would
+    /// enter again. `false` by default.
+    var batchesPushes: Bool { get }
+
     /// Asks the driver to cancel the op named by `key`. Best effort: the op still
     /// completes exactly once. Unknown or completed keys are ignored.
     func cancel(_ key: OpKey)
@@ -71,6 +78,9 @@ extension Driver {
     public func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult {
         push(op)
     }
+
+    /// No batching: a pushed op reaches the kernel at once.
+    public var batchesPushes: Bool { false }
 
     /// `close(2)`, for the kernel drivers.
     public var descriptorCloser: any DescriptorCloser { KernelDescriptorCloser.shared }

@@ -98,6 +98,7 @@ extension Runtime {
 
     private func poll(timeout: Duration?) {
         core.pointee.polls &+= 1
+        core.pointee.pushedSincePoll = false
         do {
             try driver.poll(timeout: timeout) { completion in deliver(completion) }
         } catch {

@@ -202,11 +202,15 @@ extension Runtime {
 
     /// What to do with `op` (``InlineCompletionPolicy/decide(kind:othersReady:)``),
     /// and its kind. Never inline while ops wait in the runtime for room in
-    /// the driver: they go first.
+    /// the driver (they go first), nor while ops pushed since the last poll
+    /// wait to be submitted together (``Driver/batchesPushes``): the op joins
+    /// their batch instead of entering the kernel early for all of them.
     @inline(__always)
     private func inlineDecision(_ op: Op) -> (kind: Int, decision: InlineCompletionPolicy.Decision) {
         let kind = InlineCompletionPolicy.kind(of: op)
-        guard core.pointee.waiters.queuedCount == 0, driver.inFlight < maxInFlight else { return (kind, .submit) }
+        guard core.pointee.waiters.queuedCount == 0, driver.inFlight < maxInFlight,
+            !(batchesPushes && core.pointee.pushedSincePoll)
+        else { return (kind, .submit) }
         return (kind, core.pointee.inline.decide(kind: kind, othersReady: othersReady))
     }
 
@@ -267,6 +271,7 @@ extension Runtime {
             core.pointee.waiters.release(token)
             waiter.resume(returning: completion)
         case .pending(let key):
+            core.pointee.pushedSincePoll = true
             core.pointee.waiters.markPending(token, key: key, waiter: waiter)
             // Ops started while draining must not hold the drain up.
             if core.pointee.draining { core.pointee.cancelRequests.append(token) }

@@ -38,6 +38,8 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     let shutDownForRemote = Atomic<Bool>(false)
     /// Most ops the runtime keeps in the driver at once; more wait in the runtime.
     let maxInFlight: Int
+    /// ``Driver/batchesPushes``, read once.
+    let batchesPushes: Bool
     private let owner: pthread_t
     /// The executor that pins actors to this runtime.
     public let serialExecutor: RuntimeSerialExecutor
@@ -65,6 +67,7 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
         self.driver = driver
         self.notifier = driver.notifier
         self.maxInFlight = maxInFlight
+        self.batchesPushes = driver.batchesPushes
         self.owner = pthread_self()
         core = .allocate(capacity: 1)
         core.initialize(to: RuntimeCore(inlineLimit: inlineCompletionLimit))

@@ -407,6 +407,9 @@ private final class AbandonedOps {
 extension IoUringDriver: Driver {
     /// ``DriverKind/ioUring``.
     public var kind: DriverKind { .ioUring }
+
+    /// Pushed ops wait in the submission queue for the next poll or eager push.
+    public var batchesPushes: Bool { true }
     /// The eventfd notifier; usable from any thread.
     public var notifier: any DriverNotifier { events }
     /// `CLOCK_MONOTONIC`.
