@@ -47,12 +47,14 @@ public protocol Driver: AnyObject {
     /// result (the default).
     func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult
 
-    /// Whether ops started with ``push(_:)`` wait to reach the kernel together,
+    /// Whether ``pushEagerly(_:_:)`` would take `op` into the kernel with a
+    /// batch: ops started with ``push(_:)`` wait to reach the kernel together,
     /// at the next ``poll(timeout:_:)`` or eager push (io_uring's submission
-    /// queue). While such ops wait, the runtime sends no op eagerly: the eager
-    /// push would enter the kernel early for all of them, and the poll would
-    /// enter again. `false` by default.
-    var batchesPushes: Bool { get }
+    /// queue), and an eager push of `op` enters the kernel for all of them.
+    /// While such ops wait, or other tasks are ready to add theirs, the
+    /// runtime then starts `op` the ordinary way, to join the batch instead of
+    /// entering early and again at the poll. `false` by default.
+    func batchesEagerPush(of op: Op) -> Bool
 
     /// Asks the driver to cancel the op named by `key`. Best effort: the op still
     /// completes exactly once. Unknown or completed keys are ignored.
@@ -80,7 +82,7 @@ extension Driver {
     }
 
     /// No batching: a pushed op reaches the kernel at once.
-    public var batchesPushes: Bool { false }
+    public func batchesEagerPush(of op: Op) -> Bool { false }
 
     /// `close(2)`, for the kernel drivers.
     public var descriptorCloser: any DescriptorCloser { KernelDescriptorCloser.shared }

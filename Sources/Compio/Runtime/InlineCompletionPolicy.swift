@@ -10,11 +10,13 @@
 /// ops they queued, and a miss is a wasted syscall: there the policy attempts
 /// only op kinds that have been completing inline lately (a page-cache read, a
 /// send with room in the socket buffer), and not those that keep missing (a
-/// receive that waits for the peer). On io_uring, while ops pushed the
-/// ordinary way wait in the submission queue for the poll, nothing is
-/// attempted at all (``Driver/batchesPushes``): echoing on 64 connections,
-/// one `io_uring_enter` for the whole batch beat a syscall per send, though
-/// each send then suspends its task.
+/// receive that waits for the peer). On io_uring the runtime goes further
+/// (``Driver/batchesEagerPush(of:)``): while other tasks are ready, or ops
+/// pushed the ordinary way wait in the submission queue for the poll, only
+/// page-cache reads are attempted (they need no ring). One `io_uring_enter`
+/// for the whole batch beat a syscall per op once a suspension cost less
+/// than the syscall: 32 tasks awaiting NOPs went from 0.20x to 0.23x C batch
+/// 32, and echoing on 64 connections from 0.88x to 0.95x the C epoll server.
 ///
 /// A budget bounds the inline completions of one task run, as tokio's coop
 /// budget does: a task whose ops always finish at once must still let timers,

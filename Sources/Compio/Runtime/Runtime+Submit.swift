@@ -22,7 +22,8 @@ extension Runtime {
 
     /// ``yield()`` for a caller already on the runtime's thread, outside any actor.
     nonisolated(nonsending) private func yieldOnThread() async {
-        await withUnsafeContinuation { core.pointee.yielders.append($0) }
+        // As in ``submitAfter``: the task resumes on the executor it suspended on.
+        await _unsafeInheritExecutor_withUnsafeContinuation { core.pointee.yielders.append($0) }
     }
 
     /// Runs `op` through the driver and returns its completion: the op with its
@@ -142,15 +143,23 @@ extension Runtime {
         }
         let token = core.pointee.waiters.reserve()
         let polls = core.pointee.polls
+        // The task suspends without `withUnsafeContinuation`, which hops to
+        // the caller's isolation before suspending and after resuming: two
+        // executor checks, each reading the task's executor preference under
+        // its status lock (about 500 instructions per suspended op). Here the
+        // caller is always outside any actor on the runtime's thread
+        // (``attemptInline`` sends the rest through ``submitFromElsewhere``),
+        // and the continuation resumes the task on the executor it suspended
+        // on, which is therefore already the right one.
         guard cancellable else {
-            return await withUnsafeContinuation { continuation in
+            return await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
                 park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)
             }
         }
         if let scope = TaskCancelScope.ofCurrentTask(on: self) {
             // The task's own handler cancels whatever op `waiting` names.
             if pushed == nil, scope.cancelled.load(ordering: .acquiring) { _ = core.pointee.waiters.recordCancelIfReserved(token) }
-            let completion = await withUnsafeContinuation { continuation in
+            let completion = await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
                 park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)
                 scope.waiting = token
             }
@@ -158,7 +167,7 @@ extension Runtime {
             return completion
         }
         return await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
+            await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
                 park(op, pushed: pushed, token: token, waiter: continuation, polls: polls)
             }
         } onCancel: {
@@ -202,14 +211,15 @@ extension Runtime {
 
     /// What to do with `op` (``InlineCompletionPolicy/decide(kind:othersReady:)``),
     /// and its kind. Never inline while ops wait in the runtime for room in
-    /// the driver (they go first), nor while ops pushed since the last poll
-    /// wait to be submitted together (``Driver/batchesPushes``): the op joins
-    /// their batch instead of entering the kernel early for all of them.
+    /// the driver (they go first), nor, where an eager push would enter the
+    /// kernel with a batch (``Driver/batchesEagerPush(of:)``), while ops
+    /// pushed since the last poll wait in it or other tasks are ready to add
+    /// theirs: the op joins the batch instead of entering early for all.
     @inline(__always)
     private func inlineDecision(_ op: Op) -> (kind: Int, decision: InlineCompletionPolicy.Decision) {
         let kind = InlineCompletionPolicy.kind(of: op)
         guard core.pointee.waiters.queuedCount == 0, driver.inFlight < maxInFlight,
-            !(batchesPushes && core.pointee.pushedSincePoll)
+            !((core.pointee.pushedSincePoll || othersReady) && driver.batchesEagerPush(of: op))
         else { return (kind, .submit) }
         return (kind, core.pointee.inline.decide(kind: kind, othersReady: othersReady))
     }

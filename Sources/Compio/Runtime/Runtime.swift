@@ -38,8 +38,6 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     let shutDownForRemote = Atomic<Bool>(false)
     /// Most ops the runtime keeps in the driver at once; more wait in the runtime.
     let maxInFlight: Int
-    /// ``Driver/batchesPushes``, read once.
-    let batchesPushes: Bool
     private let owner: pthread_t
     /// The executor that pins actors to this runtime.
     public let serialExecutor: RuntimeSerialExecutor
@@ -62,12 +60,16 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     /// the calling thread. The runtime keeps at most `maxInFlight` ops in the
     /// driver; it must not exceed what the driver accepts.
     /// `inlineCompletionLimit` is ``RuntimeBuilder/inlineCompletionLimit``.
+    ///
+    /// The first runtime of the process ignores `SIGPIPE`, unless the program
+    /// set a disposition of its own: a write to a pipe whose reader is gone
+    /// then fails with `EPIPE` instead of ending the process.
     public init(driver: any Driver, maxInFlight: Int = 1024, inlineCompletionLimit: Int = 64) {
         precondition(maxInFlight > 0, "Runtime: maxInFlight must be positive, got \(maxInFlight)")
+        PipeSignal.ignoreUnlessHandled()
         self.driver = driver
         self.notifier = driver.notifier
         self.maxInFlight = maxInFlight
-        self.batchesPushes = driver.batchesPushes
         self.owner = pthread_self()
         core = .allocate(capacity: 1)
         core.initialize(to: RuntimeCore(inlineLimit: inlineCompletionLimit))

@@ -39,8 +39,8 @@ struct RuntimeCore {
     /// Driver polls so far; lets an inline completion check that no poll ran
     /// between its push and its await.
     var polls = 0
-    /// An op was pushed the ordinary way since the last poll. On a driver that
-    /// ``Driver/batchesPushes``, it waits in the submission queue for the poll.
+    /// An op was pushed the ordinary way since the last poll. On io_uring it
+    /// waits in the submission queue for the poll (``Driver/batchesEagerPush(of:)``).
     var pushedSincePoll = false
     /// Ops that completed inline, and completions of other ops found while
     /// pushing them (counters for tests and tuning).

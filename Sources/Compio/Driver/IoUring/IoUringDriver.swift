@@ -408,8 +408,11 @@ extension IoUringDriver: Driver {
     /// ``DriverKind/ioUring``.
     public var kind: DriverKind { .ioUring }
 
-    /// Pushed ops wait in the submission queue for the next poll or eager push.
-    public var batchesPushes: Bool { true }
+
+    /// Every eager push enters the ring with what waits in the submission
+    /// queue, except a read the page cache serves (no ring at all).
+    public func batchesEagerPush(of op: Op) -> Bool { !PageCacheRead.serves(op) }
+
     /// The eventfd notifier; usable from any thread.
     public var notifier: any DriverNotifier { events }
     /// `CLOCK_MONOTONIC`.

@@ -16,6 +16,12 @@ enum PageCacheRead {
     /// the disk; re-reading a positioned range is harmless), or the file
     /// system cannot tell (`EOPNOTSUPP`, `EINVAL`). Other errors are the
     /// read's own, as the usual way would have met them.
+    /// Whether ``attempt(_:)`` tries `op` at all: a positioned read.
+    @inline(__always)
+    static func serves(_ op: Op) -> Bool {
+        if case .readAt(_, _, let offset) = op { offset >= 0 } else { false }
+    }
+
     @inline(__always)
     static func attempt(_ op: Op) -> Completion? {
         guard case .readAt(let fd, let buffer, let offset) = op, offset >= 0 else { return nil }
