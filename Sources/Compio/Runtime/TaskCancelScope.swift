@@ -51,10 +51,6 @@ extension Runtime {
     ///
     /// Call it from code outside any actor. Off the runtime's thread, or
     /// inside a scope of the same task already, it just runs `body`.
-    ///
-    /// Not `nonisolated(nonsending)`: made so, full test runs showed crossed
-    /// echo streams in `NetTcpTests` (3 of 5 runs; none in 9 runs without),
-    /// not yet explained.
     public func withCancelScope<T, E: Error>(_ body: () async throws(E) -> T) async throws(E) -> T {
         guard isOnRuntimeThread, let job = core.pointee.runningJob, core.pointee.scopes[job] == nil else {
             return try await body()
