@@ -172,10 +172,13 @@ extension SimDriver {
 
     /// Draws whether a fault with probability `p` fires; draws nothing when `p` is 0,
     /// so a plan without faults consumes no randomness.
-    func fault(_ p: Double, _ name: String, key: OpKey?, op: String) -> Bool {
+    /// Inlined, and `op` built only when the fault fires: without faults the
+    /// check is one comparison per op, not a call that copies two strings.
+    @inline(__always)
+    func fault(_ p: Double, _ name: @autoclosure () -> String, key: OpKey?, op: @autoclosure () -> String) -> Bool {
         guard p > 0, streams[.faults].chance(p) else { return false }
         stats.faults += 1
-        record(.fault, key: key, name: name, detail: op)
+        record(.fault, key: key, name: name(), detail: op())
         return true
     }
 

@@ -50,12 +50,15 @@ struct SimEventQueue {
         }
         heap.append(Entry(time: time, sequence: nextSequence, slot: slot))
         nextSequence += 1
-        var i = heap.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard heap[i].precedes(heap[parent]) else { break }
-            heap.swapAt(i, parent)
-            i = parent
+        // Sifted through one buffer pointer: one uniqueness check, not one per swap.
+        heap.withUnsafeMutableBufferPointer { heap in
+            var i = heap.count - 1
+            while i > 0 {
+                let parent = (i - 1) / 2
+                guard heap[i].precedes(heap[parent]) else { break }
+                heap.swapAt(i, parent)
+                i = parent
+            }
         }
     }
 
@@ -64,16 +67,18 @@ struct SimEventQueue {
         guard let top = heap.first, top.time <= time else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {
-            heap[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var best = i
-                if l < heap.count && heap[l].precedes(heap[best]) { best = l }
-                if r < heap.count && heap[r].precedes(heap[best]) { best = r }
-                if best == i { break }
-                heap.swapAt(i, best)
-                i = best
+            heap.withUnsafeMutableBufferPointer { heap in
+                heap[0] = last
+                var i = 0
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var best = i
+                    if l < heap.count && heap[l].precedes(heap[best]) { best = l }
+                    if r < heap.count && heap[r].precedes(heap[best]) { best = r }
+                    if best == i { break }
+                    heap.swapAt(i, best)
+                    i = best
+                }
             }
         }
         let action = actions[Int(top.slot)].take()
