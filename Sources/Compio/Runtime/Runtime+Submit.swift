@@ -218,10 +218,11 @@ extension Runtime {
     @inline(__always)
     private func inlineDecision(_ op: Op) -> (kind: Int, decision: InlineCompletionPolicy.Decision) {
         let kind = InlineCompletionPolicy.kind(of: op)
-        guard core.pointee.waiters.queuedCount == 0, driver.inFlight < maxInFlight,
-            !((core.pointee.pushedSincePoll || othersReady) && driver.batchesEagerPush(of: op))
-        else { return (kind, .submit) }
-        return (kind, core.pointee.inline.decide(kind: kind, othersReady: othersReady))
+        guard core.pointee.waiters.queuedCount == 0, driver.inFlight < maxInFlight else { return (kind, .submit) }
+        // Read once: the batching check and the policy both ask.
+        let others = othersReady
+        if (core.pointee.pushedSincePoll || others) && driver.batchesEagerPush(of: op) { return (kind, .submit) }
+        return (kind, core.pointee.inline.decide(kind: kind, othersReady: others))
     }
 
     /// Whether anything else could use the thread now.

@@ -407,12 +407,9 @@ private final class AbandonedOps {
 extension IoUringDriver: Driver {
     /// ``DriverKind/ioUring``.
     public var kind: DriverKind { .ioUring }
-
-
     /// Every eager push enters the ring with what waits in the submission
     /// queue, except a read the page cache serves (no ring at all).
     public func batchesEagerPush(of op: Op) -> Bool { !PageCacheRead.serves(op) }
-
     /// The eventfd notifier; usable from any thread.
     public var notifier: any DriverNotifier { events }
     /// `CLOCK_MONOTONIC`.

@@ -10,18 +10,18 @@ import Glibc
 /// epoll would otherwise hand the read to the thread pool and io_uring would
 /// add an SQE, a CQE and an op-table slot for the same copy.
 enum PageCacheRead {
-    /// The completion of `op`, or `nil` to run it the driver's usual way: the
-    /// op is not a positioned read, the data is not all cached (`EAGAIN`, or a
-    /// short read, which the usual way would have completed by waiting for
-    /// the disk; re-reading a positioned range is harmless), or the file
-    /// system cannot tell (`EOPNOTSUPP`, `EINVAL`). Other errors are the
-    /// read's own, as the usual way would have met them.
     /// Whether ``attempt(_:)`` tries `op` at all: a positioned read.
     @inline(__always)
     static func serves(_ op: Op) -> Bool {
         if case .readAt(_, _, let offset) = op { offset >= 0 } else { false }
     }
 
+    /// The completion of `op`, or `nil` to run it the driver's usual way: the
+    /// op is not a positioned read, the data is not all cached (`EAGAIN`, or a
+    /// short read, which the usual way would have completed by waiting for
+    /// the disk; re-reading a positioned range is harmless), or the file
+    /// system cannot tell (`EOPNOTSUPP`, `EINVAL`). Other errors are the
+    /// read's own, as the usual way would have met them.
     @inline(__always)
     static func attempt(_ op: Op) -> Completion? {
         guard case .readAt(let fd, let buffer, let offset) = op, offset >= 0 else { return nil }
