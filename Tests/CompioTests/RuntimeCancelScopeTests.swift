@@ -16,8 +16,8 @@ import Testing
                         let before = TaskCancelScope.ofCurrentTask(on: runtime) != nil
                         let inside = await runtime.withCancelScope {
                             // Nested: the same task's scope, not a second one.
-                            let outer = TaskCancelScope.ofCurrentTask(on: runtime)
-                            let nested = await runtime.withCancelScope { TaskCancelScope.ofCurrentTask(on: runtime) }
+                            let outer = TaskCancelScope.ofCurrentTask(on: runtime)?.takeUnretainedValue()
+                            let nested = await runtime.withCancelScope { TaskCancelScope.ofCurrentTask(on: runtime)?.takeUnretainedValue() }
                             _ = await runtime.submit(.nop)
                             return outer != nil && nested === outer
                         }

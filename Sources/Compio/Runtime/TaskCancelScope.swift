@@ -30,8 +30,10 @@ final class TaskCancelScope: @unchecked Sendable {
     let cancelled = Atomic<Bool>(false)
 
     /// The scope of the task whose job `runtime` is running, if it started it.
+    /// Unretained (``TaskScopeTable/find(_:)``): the scope outlives every op
+    /// its task awaits inside it, since the task removes it only on leaving.
     @inline(__always)
-    static func ofCurrentTask(on runtime: Runtime) -> TaskCancelScope? {
+    static func ofCurrentTask(on runtime: Runtime) -> Unmanaged<TaskCancelScope>? {
         guard let job = runtime.core.pointee.runningJob, !runtime.core.pointee.scopes.isEmpty else { return nil }
         return runtime.core.pointee.scopes.find(job)
     }

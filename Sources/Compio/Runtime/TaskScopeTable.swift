@@ -35,30 +35,38 @@ struct TaskScopeTable {
     }
 
     /// The last key found, and its scope: a task that runs many ops in a row
-    /// (inline completions) looks itself up once.
+    /// (inline completions) looks itself up once. Unretained: `values` holds
+    /// the scope while its key is in the table, and ``remove(_:)`` forgets it.
     private var lastKey: UnsafeRawPointer?
-    private var lastValue: TaskCancelScope?
+    private var lastValue: Unmanaged<TaskCancelScope>?
 
-    /// The scope stored for `key`, if any; remembers it for the next lookup.
+    /// The scope stored for `key`, if any, unretained; remembers it for the
+    /// next lookup. Valid while `key` stays in the table. Unretained because
+    /// every suspended op looks its task's scope up: a strong reference cost
+    /// an atomic retain and release each time.
     @inline(__always)
-    mutating func find(_ key: UnsafeRawPointer) -> TaskCancelScope? {
+    mutating func find(_ key: UnsafeRawPointer) -> Unmanaged<TaskCancelScope>? {
         if key == lastKey { return lastValue }
-        let found = self[key]
-        if found != nil {
-            lastKey = key
-            lastValue = found
-        }
+        guard let i = index(of: key) else { return nil }
+        let found = Unmanaged.passUnretained(values[i].unsafelyUnwrapped)
+        lastKey = key
+        lastValue = found
         return found
+    }
+
+    /// The slot of `key`, if the table holds it.
+    private func index(of key: UnsafeRawPointer) -> Int? {
+        var i = home(key)
+        while let k = keys[i] {
+            if k == key { return i }
+            i = (i + 1) & mask
+        }
+        return nil
     }
 
     /// The scope stored for `key`, if any.
     subscript(key: UnsafeRawPointer) -> TaskCancelScope? {
-        var i = home(key)
-        while let k = keys[i] {
-            if k == key { return values[i] }
-            i = (i + 1) & mask
-        }
-        return nil
+        index(of: key).flatMap { values[$0] }
     }
 
     /// Stores `scope` for `key`, which must not be in the table yet.
