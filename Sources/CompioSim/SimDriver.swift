@@ -136,6 +136,8 @@ public final class SimDriver: Driver {
     public var now: Instant { Instant(nanoseconds: clock) }
     /// Ops pushed whose completion has not been handed out yet.
     public var inFlight: Int { table.count }
+    /// The `capacity` the simulator was made with.
+    public var maxInFlight: Int { table.capacity }
 
     /// Closes in the simulated world: the descriptor a shared descriptor drops last.
     public var descriptorCloser: any DescriptorCloser { closer }

@@ -24,6 +24,12 @@ public protocol Driver: AnyObject {
     /// Number of ops pushed and not yet completed.
     var inFlight: Int { get }
 
+    /// Most ops the driver holds at once; a push beyond fails with `EBUSY`.
+    /// The runtime keeps at most this many in it by default (further ops wait
+    /// in the runtime), so it should be far above the number of ops a program
+    /// awaits at once: a server awaits one receive per connection.
+    var maxInFlight: Int { get }
+
     /// Closes descriptors synchronously, for a shared descriptor whose last
     /// reference goes away with no op in flight. Kernel drivers use `close(2)`;
     /// the simulator closes in its world.

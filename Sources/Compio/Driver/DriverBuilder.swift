@@ -15,7 +15,9 @@ public struct DriverBuilder: Sendable {
     /// Which driver to build. Defaults to the `COMPIO_DRIVER` environment
     /// variable (`io_uring`, `epoll` or `auto`), else ``Choice/auto``.
     public var choice: Choice
-    /// Most ops in flight at once; also the io_uring submission queue size. Default 1024.
+    /// The io_uring submission queue size: most ops handed to the kernel per
+    /// `io_uring_enter` (more wait in the driver for the next one). It does
+    /// not bound the ops in flight (``Driver/maxInFlight``). Default 1024.
     public var capacity: Int = 1024
     /// Most threads the thread pool may run. Default 256.
     public var threadPoolLimit: Int = 256

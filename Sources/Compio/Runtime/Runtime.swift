@@ -52,19 +52,21 @@ public final class Runtime: TaskExecutor, @unchecked Sendable {
     public convenience init(builder: RuntimeBuilder) throws(IOError) {
         let driver = try builder.driver.build()
         self.init(
-            driver: driver, maxInFlight: builder.maxInFlight ?? builder.driver.capacity,
+            driver: driver, maxInFlight: builder.maxInFlight,
             inlineCompletionLimit: builder.inlineCompletionLimit)
     }
 
     /// A runtime around an existing driver (for example CompioSim's), owned by
     /// the calling thread. The runtime keeps at most `maxInFlight` ops in the
-    /// driver; it must not exceed what the driver accepts.
+    /// driver (`nil`: ``Driver/maxInFlight``, all the driver accepts); it must
+    /// not exceed what the driver accepts.
     /// `inlineCompletionLimit` is ``RuntimeBuilder/inlineCompletionLimit``.
     ///
     /// The first runtime of the process ignores `SIGPIPE`, unless the program
     /// set a disposition of its own: a write to a pipe whose reader is gone
     /// then fails with `EPIPE` instead of ending the process.
-    public init(driver: any Driver, maxInFlight: Int = 1024, inlineCompletionLimit: Int = 64) {
+    public init(driver: any Driver, maxInFlight: Int? = nil, inlineCompletionLimit: Int = 64) {
+        let maxInFlight = maxInFlight ?? driver.maxInFlight
         precondition(maxInFlight > 0, "Runtime: maxInFlight must be positive, got \(maxInFlight)")
         PipeSignal.ignoreUnlessHandled()
         self.driver = driver

@@ -3,7 +3,12 @@ public struct RuntimeBuilder: Sendable {
     /// The driver to build (kind, capacity, thread pool, io_uring flags).
     public var driver: DriverBuilder
     /// Most ops the runtime keeps in the driver at once; further ops wait in the
-    /// runtime, in order. `nil`: the driver's capacity.
+    /// runtime, in order, until earlier ones complete. `nil`: all the driver
+    /// holds (``Driver/maxInFlight``, about a million on the kernel drivers).
+    ///
+    /// A bound below the number of ops a program awaits at once can stall it:
+    /// ops that wait for a peer (an idle connection's receive) hold their
+    /// places while an op that could complete waits behind them.
     public var maxInFlight: Int?
     /// Most ops a task may complete inline, without suspending, each time it
     /// runs (see ``Runtime/submit(_:)``); then its next op suspends it and the

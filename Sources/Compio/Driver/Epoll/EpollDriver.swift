@@ -27,6 +27,8 @@ public final class EpollDriver {
 
     /// Events fetched per `epoll_wait`.
     private static let eventCapacity: Int32 = 256
+    /// Most ops in flight at once, whatever the builder's capacity.
+    static let tableCapacity = 1 << 20
     /// The `epoll_event` data marking the notifier's eventfd; descriptors use their number.
     private static let notifierToken = UInt64.max
 
@@ -61,7 +63,7 @@ public final class EpollDriver {
         epollFD = fd
         eventNotifier = notifier
         bridge = PoolBridge(pool: builder.makeThreadPool(), notifier: notifier)
-        table = OpTable(capacity: builder.capacity)
+        table = OpTable(capacity: Self.tableCapacity)
         events = .allocate(capacity: Int(Self.eventCapacity))
     }
 
@@ -342,6 +344,9 @@ extension EpollDriver: Driver {
     public var now: Instant { MonotonicClock.now() }
     /// Ops pushed whose completions have not been handed out.
     public var inFlight: Int { table.count }
+    /// ``tableCapacity``: waiting ops cost an entry in a descriptor's queue,
+    /// whatever the builder's capacity.
+    public var maxInFlight: Int { table.capacity }
 
     /// Nothing to do: epoll registers descriptors per op.
     public func attach(_ fd: Int32) throws(IOError) {}

@@ -416,6 +416,9 @@ extension IoUringDriver: Driver {
     public var now: Instant { MonotonicClock.now() }
     /// Ops pushed and not yet completed.
     public var inFlight: Int { table.count }
+    /// ``tableCapacity``: the kernel holds any number of ops; the submission
+    /// queue's size only bounds how many go in per `io_uring_enter`.
+    public var maxInFlight: Int { Self.tableCapacity }
 
     /// Nothing to do: io_uring takes plain descriptors.
     public func attach(_ fd: Int32) throws(IOError) {}
