@@ -12,7 +12,7 @@ struct ReadyJob: Sendable {
 /// Keeping it out of class stored properties spares every access the dynamic
 /// exclusivity check (15 % of the per-op cost in the spike). Only the runtime's
 /// thread touches it; the runtime checks that at its entry points.
-struct RuntimeCore {
+struct RuntimeCore: ~Copyable {
     var jobs = JobQueue<ReadyJob>()
     var waiters = WaiterTable<UnsafeContinuation<Completion, Never>, UnsafeContinuation<Bool, Never>>()
     var timers = TimerQueue()

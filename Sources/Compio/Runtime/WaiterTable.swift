@@ -13,7 +13,7 @@
 /// Every waiter leaves the table exactly once, through ``complete(_:)``,
 /// ``release(_:)``, ``requestCancel(_:)``, ``popQueued()`` or ``fire(_:)``;
 /// anything else traps.
-struct WaiterTable<OpWaiter, TimerWaiter> {
+struct WaiterTable<OpWaiter, TimerWaiter>: ~Copyable {
     /// What one slot holds.
     enum State {
         case free
@@ -47,15 +47,15 @@ struct WaiterTable<OpWaiter, TimerWaiter> {
         case wakeSleeper(TimerWaiter)
     }
 
-    private struct Slot {
+    struct Slot {
         var state: State
         var generation: UInt32
     }
 
-    private var slots: [Slot] = []
-    private var freeList: [UInt32] = []
+    private var slots = SlotArray<Slot>()
+    private var freeList = SlotArray<UInt32>()
     /// Driver key index → slot index + 1 (0: none), for completions.
-    private var byKey: [UInt32] = []
+    private var byKey = SlotArray<UInt32>()
     /// The ops of queued slots, by slot index.
     private var queuedOps: [UInt32: Op] = [:]
     /// Tokens of queued ops, oldest first; cancelled ones are skipped lazily.
@@ -133,7 +133,7 @@ struct WaiterTable<OpWaiter, TimerWaiter> {
         precondition(key != .immediate, "WaiterTable: pending op without a key")
         precondition(pushedFirst || !cancelled, "WaiterTable: pushing \(token) after its cancel was recorded")
         let k = Int(key.index)
-        if k >= byKey.count { byKey.append(contentsOf: repeatElement(0, count: k + 1 - byKey.count)) }
+        if k >= byKey.count { byKey.append(repeating: 0, count: k + 1 - byKey.count) }
         precondition(byKey[k] == 0, "WaiterTable: driver reused key index \(k) while in flight")
         byKey[k] = UInt32(i + 1)
         slots[i].state = .pending(key, waiter, cancelIssued: false)
