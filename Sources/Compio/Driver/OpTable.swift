@@ -10,7 +10,7 @@
 /// for their `Extra`: unspecialized, every lookup instantiated metadata and
 /// copied a slot through value witnesses (a third of a simulated op).
 @frozen
-public struct OpTable<Extra> {
+public struct OpTable<Extra>: ~Copyable {
     /// One slot: an op in flight, or a free slot waiting for reuse.
     @frozen
     public struct Slot {
@@ -32,8 +32,10 @@ public struct OpTable<Extra> {
         }
     }
 
-    @usableFromInline var slots: [Slot] = []
-    @usableFromInline var free: [UInt32] = []
+    // Not `Array`s: their copy-on-write checks were a call into the runtime
+    // for every store, six per awaited op (``SlotArray``).
+    @usableFromInline var slots: SlotArray<Slot>
+    @usableFromInline var free = SlotArray<UInt32>()
     @usableFromInline var storedCount = 0
     /// Number of ops in the table.
     @inlinable public var count: Int { storedCount }
@@ -45,7 +47,7 @@ public struct OpTable<Extra> {
     public init(capacity: Int) {
         precondition(capacity > 0 && capacity <= Int(UInt32.max - 1), "OpTable: bad capacity \(capacity)")
         self.capacity = capacity
-        slots.reserveCapacity(min(capacity, 4096))
+        slots = SlotArray(minimumCapacity: min(capacity, 256))
     }
 
     /// Whether another op fits.
@@ -59,17 +61,13 @@ public struct OpTable<Extra> {
     public mutating func insert(_ op: Op, extra: Extra? = nil) -> OpKey {
         precondition(!isFull, "OpTable: more than \(capacity) ops in flight")
         storedCount += 1
-        if !free.isEmpty {
-            let index = free.removeLast()
-            return slots.withUnsafeMutableBufferPointer { slots in
-                // One uniqueness check for the three stores.
-                let slot = slots.baseAddress! + Int(index)
-                assert(slot.pointee.op == nil, "OpTable: free slot \(index) still holds an op")
-                slot.pointee.op = op
-                slot.pointee.lifecycle = OpLifecycle()
-                slot.pointee.extra = extra
-                return OpKey(index: index, generation: slot.pointee.generation)
-            }
+        if let index = free.popLast() {
+            let slot = slots.address(of: Int(index))
+            assert(slot.pointee.op == nil, "OpTable: free slot \(index) still holds an op")
+            slot.pointee.op = op
+            slot.pointee.lifecycle = OpLifecycle()
+            slot.pointee.extra = extra
+            return OpKey(index: index, generation: slot.pointee.generation)
         }
         let index = UInt32(slots.count)
         slots.append(Slot(op: op, lifecycle: OpLifecycle(), extra: extra, generation: 0))
@@ -138,14 +136,12 @@ public struct OpTable<Extra> {
     @inlinable
     public mutating func complete(_ key: OpKey) -> (op: Op, extra: Extra?, lifecycle: OpLifecycle)? {
         guard let i = slotIndex(key) else { return nil }
-        let (op, extra, lifecycle) = slots.withUnsafeMutableBufferPointer { slots in
-            let slot = slots.baseAddress! + i
-            let lifecycle = slot.pointee.lifecycle
-            slot.pointee.lifecycle.complete()
-            slot.pointee.lifecycle.take()
-            slot.pointee.generation &+= 1
-            return (slot.pointee.op.take()!, slot.pointee.extra.take(), lifecycle)
-        }
+        let slot = slots.address(of: i)
+        let lifecycle = slot.pointee.lifecycle
+        slot.pointee.lifecycle.complete()
+        slot.pointee.lifecycle.take()
+        slot.pointee.generation &+= 1
+        let (op, extra) = (slot.pointee.op.take()!, slot.pointee.extra.take())
         free.append(UInt32(i))
         storedCount -= 1
         assert(storedCount >= 0, "OpTable: negative count")

@@ -398,7 +398,7 @@ public final class IoUringDriver {
 private final class AbandonedOps {
     let table: OpTable<IoUringDriver.Route>
     let headers: [UInt32: DatagramHeader]
-    init(table: OpTable<IoUringDriver.Route>, headers: [UInt32: DatagramHeader]) {
+    init(table: consuming OpTable<IoUringDriver.Route>, headers: [UInt32: DatagramHeader]) {
         self.table = table
         self.headers = headers
     }
@@ -581,7 +581,9 @@ extension IoUringDriver: Driver {
         if abandoned {
             // The kernel may still write into these ops' memory: keep it forever
             // rather than free it under the kernel.
-            _ = Unmanaged.passRetained(AbandonedOps(table: table, headers: headers))
+            var kept = OpTable<Route>(capacity: 1)
+            swap(&kept, &table)
+            _ = Unmanaged.passRetained(AbandonedOps(table: kept, headers: headers))
             let message = "IoUringDriver: \(ringInFlight) ops still in the kernel at shutdown; their memory is leaked on purpose\n"
             _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
         }
