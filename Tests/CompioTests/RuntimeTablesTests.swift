@@ -160,29 +160,39 @@ import Testing
         while let job = q.nextInBatch() { firstBatch.append(job) }
         #expect(firstBatch == [1, 2])
         q.endBatch()
-        #expect(q.count == 1)
+        let waiting = q.count
+        #expect(waiting == 1)
         let m = q.beginBatch()
-        #expect(m == 1 && q.nextInBatch() == 3 && q.nextInBatch() == nil)
+        let (third, none) = (q.nextInBatch(), q.nextInBatch())
+        #expect(m == 1 && third == 3 && none == nil)
         q.endBatch()
-        #expect(q.isEmpty)
+        let empty = q.isEmpty
+        #expect(empty)
     }
 
     /// Inline completion relies on `isIdle` to know that no other job is ready,
     /// counting the rest of the running batch, not only the next one.
     @Test func jobQueueIsIdleOnlyWhenNoJobIsLeftAnywhere() {
         var q = JobQueue<Int>()
-        #expect(q.isIdle)
+        var idle = q.isIdle
+        #expect(idle)
         q.push(1)
         q.push(2)
-        #expect(!q.isIdle)
+        idle = q.isIdle
+        #expect(!idle)
         q.beginBatch()
-        #expect(q.isEmpty && !q.isIdle)
+        let empty = q.isEmpty
+        idle = q.isIdle
+        #expect(empty && !idle)
         _ = q.nextInBatch()
-        #expect(!q.isIdle, "job 2 is still to run in this batch")
+        idle = q.isIdle
+        #expect(!idle, "job 2 is still to run in this batch")
         _ = q.nextInBatch()
-        #expect(q.isIdle, "the running job is the last one")
+        idle = q.isIdle
+        #expect(idle, "the running job is the last one")
         q.push(3)
-        #expect(!q.isIdle, "a job for the next batch")
+        idle = q.isIdle
+        #expect(!idle, "a job for the next batch")
         q.endBatch()
     }
 }

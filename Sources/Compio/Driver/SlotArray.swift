@@ -58,6 +58,10 @@ struct SlotArray<Element>: ~Copyable {
         return base + index
     }
 
+    /// The last element, if any.
+    @inlinable
+    var last: Element? { count > 0 ? base[count - 1] : nil }
+
     /// Adds `element` at the end.
     @inlinable
     mutating func append(_ element: consuming Element) {

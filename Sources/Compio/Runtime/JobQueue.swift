@@ -3,9 +3,10 @@
 /// Two arrays swap roles: a batch runs from one while the jobs it makes ready
 /// land in the other, so neither array is mutated while it is being read and
 /// neither reallocates once grown. A value type owned by the runtime's thread.
-struct JobQueue<Element> {
-    private var incoming: [Element] = []
-    private var running: [Element] = []
+struct JobQueue<Element>: ~Copyable {
+    // ``SlotArray``s: no copy-on-write check on every push.
+    private var incoming = SlotArray<Element>()
+    private var running = SlotArray<Element>()
     /// How many jobs of the running batch were taken.
     private var taken = 0
 
@@ -41,7 +42,7 @@ struct JobQueue<Element> {
     /// Ends the running batch.
     mutating func endBatch() {
         precondition(taken == running.count, "JobQueue: batch ended with \(running.count - taken) jobs not run")
-        running.removeAll(keepingCapacity: true)
+        running.removeAll()
         taken = 0
     }
 }

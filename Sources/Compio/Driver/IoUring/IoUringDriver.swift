@@ -81,7 +81,7 @@ public final class IoUringDriver {
     @exclusivity(unchecked) private var headers: [UInt32: DatagramHeader] = [:]
     /// Ring ops whose SQE was filled but not yet handed to the kernel, with the
     /// SQE, so a cancel can still turn it into a NOP.
-    @exclusivity(unchecked) private var unsubmitted: [(key: OpKey, sqe: UnsafeMutablePointer<io_uring_sqe>)] = []
+    @exclusivity(unchecked) private var unsubmitted = SlotArray<(key: OpKey, sqe: UnsafeMutablePointer<io_uring_sqe>)>()
     /// Ops waiting for an SQE, oldest first.
     @exclusivity(unchecked) private var backlog: [OpKey] = []
     /// Backlog ops cancelled before submission; completed by the next poll.
@@ -187,9 +187,7 @@ public final class IoUringDriver {
             // False when a cancel came first; its SQE was rewritten as a NOP.
             _ = table.submit(unsubmitted[i].key)
         }
-        // Not `removeAll(keepingCapacity:)`, which goes through a generic
-        // `replaceSubrange` (a tenth of an inline NOP).
-        while !unsubmitted.isEmpty { unsubmitted.removeLast() }
+        unsubmitted.removeAll()
     }
 
     /// Whether `op` is a socket receive, which ``place(_:_:into:routed:)``
@@ -535,9 +533,10 @@ extension IoUringDriver: Driver {
         case (.none, _):
             break
         case (.completeUnsubmitted, .ring):
-            guard let entry = unsubmitted.first(where: { $0.key == key }) else {
+            guard let i = unsubmitted.indices.first(where: { unsubmitted[$0].key == key }) else {
                 preconditionFailure("IoUringDriver: unsubmitted \(key) has no SQE")
             }
+            let entry = unsubmitted[i]
             io_uring_prep_nop(entry.sqe)
             io_uring_sqe_set_data64(entry.sqe, key.raw)
         case (.completeUnsubmitted, .backlog):
