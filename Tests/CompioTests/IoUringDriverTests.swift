@@ -77,6 +77,22 @@ import Testing
         #expect(try driver.run(.read(fd: pipe.read, buffer: OpBuffer(buffer))).result == .success(2))
     }
 
+    /// The ring is entered through a registered slot (`IORING_REGISTER_RING_FDS`),
+    /// and ops submitted and reaped that way complete, in batches and alone.
+    @Test(.enabled(if: kernelAtLeast(5, 18), "needs Linux 5.18 (IORING_REGISTER_RING_FDS)"))
+    func theRingIsEnteredThroughARegisteredSlot() throws {
+        let driver = try IoUringDriver(builder: DriverBuilder(choice: .ioUring))
+        #expect(driver.ringFdRegistered)
+        for _ in 0..<8 { _ = try driver.pushPending(.nop) }
+        let batch = try driver.collect(8)
+        #expect(batch.allSatisfy { $0.result == .success(0) })
+        guard case .ready(let alone) = driver.pushEagerly(.nop, { _ in Issue.record("no other op is in flight") }) else {
+            Issue.record("a NOP pushed eagerly did not complete during its own enter")
+            return
+        }
+        #expect(alone.result == .success(0))
+    }
+
     @Test func simulatedRingFailureThrows() {
         var builder = DriverBuilder(choice: .ioUring)
         builder.simulatedRingFailure = .notPermitted
@@ -166,4 +182,14 @@ import Testing
             #expect(driver.inFlight == 0)
         }
     }
+}
+
+/// Whether the running kernel is at least `major.minor` (from `uname`).
+func kernelAtLeast(_ major: Int, _ minor: Int) -> Bool {
+    var name = utsname()
+    guard uname(&name) == 0 else { return false }
+    let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+    let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+    guard parts.count == 2 else { return false }
+    return (parts[0], parts[1]) >= (major, minor)
 }

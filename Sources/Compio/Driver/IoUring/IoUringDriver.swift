@@ -59,6 +59,9 @@ public final class IoUringDriver {
     private let reaped: UnsafeMutablePointer<curing_cqe>
     /// The setup flags the ring was created with.
     public let setupFlags: UInt32
+    /// Whether `io_uring_enter` names the ring by a registered slot
+    /// (`IORING_REGISTER_RING_FDS`); for tests.
+    let ringFdRegistered: Bool
     /// Whether submitting from this thread runs the ops (not so with SQPOLL).
     private let submitsInline: Bool
     /// Whether a receive pushed the ordinary way (not eagerly) waits for data
@@ -113,6 +116,13 @@ public final class IoUringDriver {
         }
         self.ring = ring
         submitsInline = setupFlags & CURING_SETUP_SQPOLL == 0
+        // Every `io_uring_enter` then names the ring by its slot in this
+        // thread's io_uring context instead of by descriptor, and skips the
+        // descriptor lookup and its reference count: 1-task awaited NOPs went
+        // from 0.78-0.83x to 0.84-0.86x C batch 1. Linux 5.18; without it the
+        // driver enters by descriptor, as liburing does when this fails. The
+        // slot belongs to this thread, which is the one that drives the ring.
+        ringFdRegistered = io_uring_register_ring_fd(ring) == 1
         probe = IoUringProbe(ring: ring)
         receivesPollFirst = probe.supports(Int32(IORING_OP_SOCKET.rawValue))
         do {
