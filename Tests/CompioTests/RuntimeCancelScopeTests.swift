@@ -87,4 +87,41 @@ import Testing
         #expect(error == .errno(.canceled))
         #expect(Fixture.pendingBytes(pipe.read) == payload.count, "the read did not run")
     }
+
+    /// An actor pinned to the runtime can open a scope: the body stays on
+    /// the actor (it mutates the actor's state without an await), and
+    /// cancelling the calling task still reaches the op the body waits on.
+    @Test(.timeLimit(.minutes(1)), arguments: TestDrivers.choices)
+    func anActorOpensAScopeAndItsBodyStaysIsolated(choice: DriverBuilder.Choice) async throws {
+        let pipe = try Fixture.pipe()
+        defer { Fixture.close(pipe.read, pipe.write) }
+        let (error, isolatedReads) = try await RuntimeHarness.run(choice) { runtime in
+            let reader = ScopedReader(runtime: runtime)
+            let task = runtime.spawn { await reader.read(pipe.read) }
+            await runtime.waitUntil(timeout: .seconds(2)) { runtime.inFlight == 1 }
+            task.cancel()
+            return (await task.value, await reader.isolatedReads)
+        }
+        #expect(error == .errno(.canceled))
+        #expect(isolatedReads == 1)
+    }
+
+}
+
+/// Reads inside a cancel scope from an actor pinned to the runtime.
+private actor ScopedReader {
+    let runtime: Runtime
+    private(set) var isolatedReads = 0
+
+    init(runtime: Runtime) { self.runtime = runtime }
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { runtime.serialExecutor.asUnownedSerialExecutor() }
+
+    func read(_ fd: Int32) async -> IOError? {
+        await runtime.withCancelScope {
+            // Synchronous actor state: compiles only if the body is isolated.
+            isolatedReads += 1
+            return await runtime.submit(.read(fd: fd, buffer: OpBuffer(IOBuffer(capacity: 8)))).error
+        }
+    }
 }

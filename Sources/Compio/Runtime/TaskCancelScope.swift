@@ -51,9 +51,13 @@ extension Runtime {
     /// cancelling the task cancels the op it waits on, which still resumes
     /// the task exactly once, with its buffers.
     ///
-    /// Call it from code outside any actor. Off the runtime's thread, or
-    /// inside a scope of the same task already, it just runs `body`.
-    public func withCancelScope<T, E: Error>(_ body: () async throws(E) -> T) async throws(E) -> T {
+    /// `nonisolated(nonsending)`: `body` runs on the caller's isolation, so an
+    /// actor (one pinned to this runtime, say) can open a scope around code
+    /// that touches its state. Off the runtime's thread, or inside a scope of
+    /// the same task already, it just runs `body`.
+    nonisolated(nonsending) public func withCancelScope<T, E: Error>(
+        _ body: () async throws(E) -> T
+    ) async throws(E) -> T {
         guard isOnRuntimeThread, let job = core.pointee.runningJob, core.pointee.scopes[job] == nil else {
             return try await body()
         }
