@@ -268,10 +268,18 @@ class Harness:
             (f"compio.{d}", f"Compio echo server ({d})", d,
              [f"{b}/compio-bench", "echo-server", "--driver", d, "--port", "{port}", "--conns", "{conns}"], True)
             for d in self.args.drivers
-        ]
+        ] + ([
+            # What an application would write (TcpListener, TcpStream.read/writeAll with an
+            # OwnedBuffer); pinned runs on io_uring only, to keep the suite short.
+            ("compio-stream.io_uring", "Compio TcpStream echo server (io_uring)", "io_uring",
+             [f"{b}/compio-bench", "echo-server", "--driver", "io_uring", "--api", "stream", "--port", "{port}",
+              "--conns", "{conns}"], True)
+        ] if "io_uring" in self.args.drivers else [])
         configs = [(True, c, s) for c in (1, 64) for s in (64, 4096)] + [(False, 64, s) for s in (64, 4096)]
         for pinned, conns, size in configs:
             for tag, name, driver, cmd, waits in servers:
+                if tag.startswith("compio-stream") and not pinned:
+                    continue
                 pin = "pinned" if pinned else "unpinned"
                 self.measure_echo(f"echo.{pin}.c{conns}.s{size}.{tag}", f"{name}, {conns} conn{plural(conns)}, {size} B, {pin}",
                                   driver, cmd, conns, size, pinned, waits, self.args.echo_reps)
@@ -386,6 +394,10 @@ def comparisons(drivers):
                         (f"{base}.compio.{d}", f"{base}.nio-handler", 1.3 if gate else None),
                         (f"{base}.compio.{d}", f"{base}.nio-async", 2.0 if gate else None),
                     ]
+                    if d == "io_uring" and pin == "pinned":
+                        # The user-facing API's figure, next to the same peers (no target of its own).
+                        rows += [(f"{base}.compio-stream.{d}", f"{base}.{peer}", None)
+                                 for peer in ("c-epoll", "nio-handler", "nio-async", f"compio.{d}")]
     return rows
 
 

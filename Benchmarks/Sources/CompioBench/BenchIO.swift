@@ -1,9 +1,9 @@
 import BenchSupport
 import Compio
 
-/// The Compio calls the benchmarks make, in one place. They go through
-/// `Runtime.submit` with raw ops today; when `File` and `TcpStream` land, only
-/// this file (and the setup in the benchmarks) needs to change.
+/// The raw-op Compio calls the benchmarks make, in one place: through
+/// `Runtime.submit`, without the user-facing types (the file benchmark's
+/// `--api file` and the echo server's `--api stream` use those instead).
 ///
 /// Buffers are passed without an owner: each one lives in the awaiting task
 /// (allocated once per task or connection), which cannot end before its op

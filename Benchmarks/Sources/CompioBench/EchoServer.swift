@@ -7,7 +7,10 @@ import Glibc
 /// `--conns` connections, and when all of them have closed prints the
 /// allocations per round trip counted after the last accept, then exits.
 /// `--inline N` sets ``RuntimeBuilder/inlineCompletionLimit`` (0: every op
-/// suspends its task).
+/// suspends its task). `--api op` (the default) echoes with raw `recv`/`send`
+/// ops through `Runtime.submit`; `--api stream` with what an application
+/// would write: `TcpListener`, `TcpStream.read` into an `OwnedBuffer` and
+/// `writeAll`, each op going through the stream's shared descriptor.
 enum EchoServer {
     static func run(_ options: Options) throws {
         var builder = RuntimeBuilder(choice: options.driver)
@@ -16,6 +19,13 @@ enum EchoServer {
         let port = UInt16(options.int("port", 7000))
         let expected = options.int("conns", 1)
         let stats = EchoStats()
+        if options.string("api", "op") == "stream" {
+            try runtime.blockOn { () async throws -> Void in
+                try await serveStreams(runtime, port: port, expected: expected, stats: stats)
+            }
+            stats.report()
+            return
+        }
         try runtime.blockOn { () async throws -> Void in
             let listener = try await BenchIO.listen(runtime, port: port)
             print("READY port=\(port)")
@@ -49,6 +59,38 @@ enum EchoServer {
             stats.roundTrips &+= 1
         }
         await BenchIO.close(runtime, fd: fd)
+    }
+}
+
+extension EchoServer {
+    /// The `--api stream` server: the user-facing types.
+    static func serveStreams(_ runtime: Runtime, port: UInt16, expected: Int, stats: EchoStats) async throws(IOError) {
+        let listener = try await TcpListener.bind(.loopback(port: port))
+        print("READY port=\(port)")
+        flushOutput()
+        var handles: [JoinHandle<Void, Never>] = []
+        for accepted in 1...expected {
+            let (stream, _) = try await listener.accept()
+            try await stream.setNoDelay(true)
+            if accepted == expected { stats.startCounting() }
+            handles.append(runtime.spawn { await echo(stream, stats: stats) })
+        }
+        for handle in handles { await handle.value }
+        try? await listener.close()
+    }
+
+    static func echo(_ stream: TcpStream, stats: EchoStats) async {
+        var buffer = OwnedBuffer(capacity: 65536)
+        while true {
+            let read = await stream.read(buffer)
+            buffer = read.buffer
+            guard case .success(let n) = read.result, n > 0 else { break }
+            let written = await stream.writeAll(buffer)
+            buffer = written.buffer
+            if case .failure = written.result { break }
+            stats.roundTrips &+= 1
+        }
+        try? await stream.close()
     }
 }
 

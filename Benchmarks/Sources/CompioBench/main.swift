@@ -9,7 +9,7 @@ guard let command = arguments.first else {
     print("""
         usage: compio-bench nop --driver io_uring|epoll --tasks N [--seconds S | --ops N]
                compio-bench read --driver D --file PATH --block B --mode rand|seq --tasks N [--api file|op] [--seconds S]
-               compio-bench echo-server --driver D --port P --conns N
+               compio-bench echo-server --driver D --port P --conns N [--api op|stream]
                compio-bench alloc-spawn --driver D [--count N]
                compio-bench alloc-accept --driver D [--count N] [--port P]
         """)
