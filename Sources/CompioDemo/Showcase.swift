@@ -62,15 +62,9 @@ func echo(clients: Int, roundTrips: Int, messageSize: Int) async throws(IOError)
         for _ in 0..<clients {
             guard let (stream, _) = try? await listener.accept() else { return }
             runtime.spawn { () async -> Void in
-                var buffer = OwnedBuffer(capacity: 64 * 1024)
-                while true {
-                    let read = await stream.read(buffer)
-                    buffer = read.buffer
-                    guard case .success(let n) = read.result, n > 0 else { break }
-                    let written = await stream.writeAll(buffer)
-                    buffer = written.buffer
-                    if case .failure = written.result { break }
-                }
+                // Echo: everything read goes back out, until the client closes.
+                var (reader, writer) = (stream, stream)
+                _ = try? await copy(from: &reader, to: &writer)
                 try? await stream.close()
             }
         }
