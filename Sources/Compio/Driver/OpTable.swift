@@ -4,7 +4,9 @@
 /// completion and the lifecycle checks are the same everywhere. `Extra` is the
 /// driver's own per-op data (where the op went, a pool ticket, …).
 ///
-/// Not thread-safe: it belongs to the driver's thread.
+/// Not thread-safe: it belongs to the driver's thread. Noncopyable: a driver
+/// owns its one table, and its storage (``SlotArray``) needs no copy-on-write
+/// check on every store.
 ///
 /// Inlinable, so drivers in other modules (CompioSim's) get a copy specialized
 /// for their `Extra`: unspecialized, every lookup instantiated metadata and

@@ -2,7 +2,7 @@
 ///
 /// Two arrays swap roles: a batch runs from one while the jobs it makes ready
 /// land in the other, so neither array is mutated while it is being read and
-/// neither reallocates once grown. A value type owned by the runtime's thread.
+/// neither reallocates once grown. A noncopyable value type owned by the runtime's thread.
 struct JobQueue<Element>: ~Copyable {
     // ``SlotArray``s: no copy-on-write check on every push.
     private var incoming = SlotArray<Element>()

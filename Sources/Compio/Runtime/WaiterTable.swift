@@ -1,7 +1,8 @@
 /// The runtime's table of everything a task is suspended on: ops (queued in the
 /// runtime or in flight in the driver) and timers.
 ///
-/// A plain value type owned by the runtime's thread. Slots are reused, so an
+/// A noncopyable value type owned by the runtime's thread (its arrays are
+/// ``SlotArray``s, without copy-on-write checks). Slots are reused, so an
 /// awaited op costs no heap allocation once the arrays have grown. The two
 /// waiter types are generic so the state machine is testable without tasks
 /// (the runtime uses `UnsafeContinuation`s).
