@@ -23,13 +23,17 @@ import Testing
         let (count, indices) = (a.count, a.indices)
         a[50] += 1000
         let (middle, end) = (a[50], a[99])
+        a.address(of: 10).pointee = -10
+        let (viaAddress, lastBefore) = (a[10], a.last)
         a.append(repeating: 7, count: 300)
         let (grown, last) = (a.count, a[399])
         let popped = a.popLast()
         a.removeAll()
-        let (emptied, none) = (a.isEmpty, a.popLast())
+        let (emptied, none, noLast) = (a.isEmpty, a.popLast(), a.last)
         #expect(emptyAtFirst && count == 100 && indices == 0..<100)
+        #expect(noLast == nil)
         #expect(middle == 1050 && end == 99)
+        #expect(viaAddress == -10 && lastBefore == 99)
         #expect(grown == 400 && last == 7 && popped == 7)
         #expect(emptied && none == nil)
     }
