@@ -11,15 +11,9 @@ do {
         print("echo-server on \(try await listener.localAddress) (driver: \(runtime.driverKind))")
         for try await stream in listener.incoming {
             runtime.spawn {
-                var buffer = OwnedBuffer(capacity: 16 * 1024)
-                while true {
-                    let read = await stream.read(buffer)
-                    buffer = read.buffer
-                    guard case .success(let n) = read.result, n > 0 else { break }
-                    let written = await stream.writeAll(buffer)
-                    buffer = written.buffer
-                    if case .failure = written.result { break }
-                }
+                // Everything read goes back out, until the client closes.
+                var (reader, writer) = (stream, stream)
+                _ = try? await copy(from: &reader, to: &writer, bufferSize: 16 * 1024)
                 try? await stream.close()
             }
         }
