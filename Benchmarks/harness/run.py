@@ -265,6 +265,11 @@ class Harness:
             ("nio-handler", "NIOPosix handler server", "epoll", [f"{b}/swift-peers", "nio-handler", "--port", "{port}"], False),
             ("nio-async", "NIOAsyncChannel server", "epoll", [f"{b}/swift-peers", "nio-async", "--port", "{port}"], False),
         ] + [
+            # The floor: how fast the kernel lets a C io_uring server echo (pinned runs only).
+            (f"c-uring.{design}", f"C io_uring server ({design})", "io_uring",
+             [f"{b}/bench-c", "echo-server-uring", "{port}", design], False)
+            for design in ("plain", "linked", "multishot") if "io_uring" in self.args.drivers
+        ] + [
             (f"compio.{d}", f"Compio echo server ({d})", d,
              [f"{b}/compio-bench", "echo-server", "--driver", d, "--port", "{port}", "--conns", "{conns}"], True)
             for d in self.args.drivers
@@ -278,7 +283,7 @@ class Harness:
         configs = [(True, c, s) for c in (1, 64) for s in (64, 4096)] + [(False, 64, s) for s in (64, 4096)]
         for pinned, conns, size in configs:
             for tag, name, driver, cmd, waits in servers:
-                if tag.startswith("compio-stream") and not pinned:
+                if (tag.startswith("compio-stream") or tag.startswith("c-uring")) and not pinned:
                     continue
                 pin = "pinned" if pinned else "unpinned"
                 self.measure_echo(f"echo.{pin}.c{conns}.s{size}.{tag}", f"{name}, {conns} conn{plural(conns)}, {size} B, {pin}",
@@ -398,6 +403,11 @@ def comparisons(drivers):
                         # The user-facing API's figure, next to the same peers (no target of its own).
                         rows += [(f"{base}.compio-stream.{d}", f"{base}.{peer}", None)
                                  for peer in ("c-epoll", "nio-handler", "nio-async", f"compio.{d}")]
+                        # The kernel's floor for an io_uring server, against C epoll, and
+                        # Compio against the C server that issues the same ops.
+                        rows += [(f"{base}.c-uring.{design}", f"{base}.c-epoll", None)
+                                 for design in ("plain", "linked", "multishot")]
+                        rows += [(f"{base}.compio.{d}", f"{base}.c-uring.plain", None)]
     return rows
 
 

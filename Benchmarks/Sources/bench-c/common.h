@@ -26,7 +26,11 @@ static inline void die(const char *what) {
     exit(2);
 }
 
+// A listening TCP socket on 127.0.0.1:<port>; sock_flags go to socket(2).
+int listen_loopback(int port, int sock_flags);
+
 int cmd_nop(int argc, char **argv);
 int cmd_pread(int argc, char **argv);
 int cmd_echo_server(int argc, char **argv);
+int cmd_echo_server_uring(int argc, char **argv);
 int cmd_echo_client(int argc, char **argv);

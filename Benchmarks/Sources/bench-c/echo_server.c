@@ -12,13 +12,8 @@
 int cmd_echo_server(int argc, char **argv) {
     if (argc < 1) { fprintf(stderr, "echo-server <port>\n"); return 2; }
     int port = atoi(argv[0]);
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int lfd = listen_loopback(port, SOCK_NONBLOCK | SOCK_CLOEXEC);
     int one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(lfd, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
-    if (listen(lfd, 1024) < 0) die("listen");
     int ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd};
     epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
