@@ -24,9 +24,42 @@ import Testing
         let removed = interest.remove(b)
         #expect(removed)
         #expect(interest.isEmpty)
-        #expect(interest.sync() == .delete, "an empty interest is deleted, not left with no events")
-        #expect(interest.registered == 0)
+        #expect(interest.sync() == .modify(0), "a cancel disarms, and the descriptor stays in the set")
+        #expect(interest.armed == 0 && interest.isRegistered)
         #expect(interest.sync() == nil)
+
+        interest.enqueue(c, .read)
+        #expect(interest.sync() == .modify(EpollEvents.input), "the next wait arms again, no second add")
+    }
+
+    @Test func aReportDisarmsUntilTheNextWait() {
+        var interest = EpollInterest()
+        interest.enqueue(a, .read)
+        #expect(interest.sync() == .add(EpollEvents.input))
+        interest.fired()
+        #expect(interest.armed == 0)
+        interest.removeFirst(a, .read)
+        #expect(interest.sync() == nil, "a one-shot report left nothing armed to undo")
+        #expect(interest.isRegistered)
+
+        interest.enqueue(b, .read)
+        interest.enqueue(c, .write)
+        #expect(interest.sync() == .modify(EpollEvents.input | EpollEvents.output))
+        interest.fired()
+        interest.removeFirst(c, .write)
+        #expect(interest.sync() == .modify(EpollEvents.input), "the reader left behind is armed again")
+    }
+
+    @Test func leavingTheSetStartsOverWithAnAdd() {
+        var interest = EpollInterest()
+        interest.enqueue(a, .read)
+        #expect(interest.sync() == .add(EpollEvents.input))
+        _ = interest.removeAll()
+        interest.deregistered()
+        #expect(!interest.isRegistered && interest.armed == 0)
+        #expect(interest.sync() == nil)
+        interest.enqueue(b, .write)
+        #expect(interest.sync() == .add(EpollEvents.output))
     }
 
     @Test func queuesAreFirstInFirstOut() {
@@ -72,7 +105,7 @@ import Testing
         let hungUp = interest.takeReadyPollers(EpollEvents.hangUp | EpollEvents.output)
         #expect(hungUp.map(\.key) == [a])
         #expect(hungUp.map(\.events) == [EpollEvents.hangUp], "hang-up always reported, unasked output not")
-        #expect(interest.sync() == .delete)
+        #expect(interest.sync() == .modify(0))
     }
 
     @Test func failedRegistrationStartsOver() {
@@ -80,7 +113,7 @@ import Testing
         interest.enqueue(a, .read)
         #expect(interest.sync() == .add(EpollEvents.input))
         interest.registrationFailed()
-        #expect(interest.registered == 0)
+        #expect(interest.armed == 0 && !interest.isRegistered)
         #expect(interest.sync() == .add(EpollEvents.input))
     }
 

@@ -87,7 +87,7 @@ import Testing
         let buffer = IOBuffer(capacity: 16)
         let key = try #require(pendingKey(driver.push(.recv(fd: pair.a, buffer: OpBuffer(buffer), flags: 0))))
         #expect(driver.waitingCount(pair.a, .read) == 1)
-        #expect(driver.registeredCount == 1)
+        #expect(driver.armedCount == 1)
 
         let quiet = try driver.poll(timeout: .milliseconds(20)) { _ in }
         #expect(quiet == 0, "nothing to read yet")
@@ -97,7 +97,7 @@ import Testing
         #expect(completion.result == .success(3))
         #expect(Array(UnsafeRawBufferPointer(start: buffer.base, count: 3)) == [1, 2, 3])
         #expect(driver.waitingCount(pair.a, .read) == 0)
-        #expect(driver.registeredCount == 0, "the registration goes when the queue drains")
+        #expect(driver.armedCount == 0, "a one-shot report disarms; nothing is armed once the queue drains")
         #expect(driver.inFlight == 0)
     }
 
@@ -106,12 +106,96 @@ import Testing
         let pair = try Pair()
         #expect(write(pair.b, [9]) == 1)
         let buffer = IOBuffer(capacity: 4)
-        guard case .ready(let c) = driver.push(.recv(fd: pair.a, buffer: OpBuffer(buffer), flags: 0)) else {
-            Issue.record("a recv with data waiting should complete in push")
+        guard case .ready(let c) = driver.pushEagerly(.recv(fd: pair.a, buffer: OpBuffer(buffer), flags: 0), { _ in }) else {
+            Issue.record("a recv with data waiting should complete in an eager push")
             return
         }
         #expect(c.result == .success(1))
-        #expect(driver.registeredCount == 0)
+        #expect(driver.armedCount == 0)
+        #expect(driver.controlCounts == .init(), "no registration for a receive that did not wait")
+    }
+
+    /// A receive pushed the ordinary way is one the runtime expects to wait:
+    /// it arms epoll before it first tries (no `EAGAIN` attempt), and data that
+    /// was there already is reported by the next poll.
+    @Test func anOrdinaryRecvWaitsForReadinessFirst() throws {
+        let driver = try makeDriver()
+        let pair = try Pair()
+        #expect(write(pair.b, [4, 2]) == 2)
+        let buffer = IOBuffer(capacity: 4)
+        let key = try #require(pendingKey(driver.push(.recv(fd: pair.a, buffer: OpBuffer(buffer), flags: 0))))
+        #expect(driver.waitingCount(pair.a, .read) == 1)
+        let completion = try driver.wait(for: key)
+        #expect(completion.result == .success(2))
+        #expect(Array(UnsafeRawBufferPointer(start: buffer.base, count: 2)) == [4, 2])
+
+        // A send is still tried at once.
+        let out = IOBuffer(bytes: [1])
+        guard case .ready(let sent) = driver.push(.send(fd: pair.a, buffer: OpBuffer(out), flags: 0)) else {
+            Issue.record("a send with room should complete in push")
+            return
+        }
+        #expect(sent.result == .success(1))
+    }
+
+    /// A descriptor joins the epoll set on its first wait and stays: each later
+    /// wait costs one `MOD`, none an `ADD` and `DEL` (two syscalls per echo
+    /// round trip before). Closing it through the driver takes it out.
+    @Test func aDescriptorStaysRegisteredAcrossWaits() throws {
+        let driver = try makeDriver()
+        let pair = try Pair()
+        let buffer = IOBuffer(capacity: 8)
+        for round in 0..<10 {
+            let key = try #require(pendingKey(driver.push(.recv(fd: pair.a, buffer: OpBuffer(buffer), flags: 0))))
+            #expect(write(pair.b, [UInt8(round)]) == 1)
+            #expect(try driver.wait(for: key).result == .success(1))
+            #expect(driver.armedCount == 0, "the report disarmed it")
+            #expect(driver.registeredCount == 1, "still in the set")
+        }
+        #expect(driver.controlCounts == .init(add: 1, modify: 9, delete: 0))
+
+        // A second descriptor for the same socket, registered, then closed
+        // through the driver: it leaves the set, the first stays.
+        let copy = dup(pair.a)
+        #expect(copy >= 0)
+        let viaCopy = try #require(pendingKey(driver.push(.recv(fd: copy, buffer: OpBuffer(buffer), flags: 0))))
+        #expect(write(pair.b, [9]) == 1)
+        #expect(try driver.wait(for: viaCopy).result == .success(1))
+        #expect(driver.registeredCount == 2)
+        let close = try #require(pendingKey(driver.push(.close(fd: copy))))
+        #expect(try driver.wait(for: close).result == .success(0))
+        #expect(driver.registeredCount == 1, "closing through the driver takes the descriptor out of the set")
+        #expect(driver.controlCounts == .init(add: 2, modify: 9, delete: 1))
+    }
+
+    /// A descriptor closed behind the driver's back leaves its number in the
+    /// driver's records; when the number comes back naming another socket, the
+    /// re-arming `MOD` finds nothing (`ENOENT`) and becomes an `ADD`, so a
+    /// receive on the new socket still completes.
+    @Test func aNumberReusedAfterAForeignCloseIsRegisteredAgain() throws {
+        let driver = try makeDriver()
+        let first = try Pair()
+        let buffer = IOBuffer(capacity: 8)
+        let key = try #require(pendingKey(driver.push(.recv(fd: first.a, buffer: OpBuffer(buffer), flags: 0))))
+        #expect(write(first.b, [1]) == 1)
+        #expect(try driver.wait(for: key).result == .success(1))
+        #expect(driver.registeredCount == 1)
+
+        // Close `first.a` outside the driver and take its number for a new socket.
+        let number = first.a
+        var fds: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, CLINUX_SOCK_STREAM | Int32(CLINUX_SOCK_NONBLOCK | CLINUX_SOCK_CLOEXEC), 0, &fds) == 0)
+        defer {
+            _ = Glibc.close(fds[0])
+            _ = Glibc.close(fds[1])
+        }
+        #expect(dup2(fds[0], number) == number, "dup2 closes the old file and reuses its number")
+        let before = driver.controlCounts
+
+        let again = try #require(pendingKey(driver.push(.recv(fd: number, buffer: OpBuffer(buffer), flags: 0))))
+        #expect(write(fds[1], [7, 7]) == 2)
+        #expect(try driver.wait(for: again, limit: 5).result == .success(2))
+        #expect(driver.controlCounts.modify == before.modify + 1 && driver.controlCounts.add == before.add + 1)
     }
 
     @Test func sendThatFillsTheBufferWaitsForThePeer() throws {
@@ -135,7 +219,7 @@ import Testing
         sent += last
         received += drain(pair.b)
         #expect(received == sent, "every byte the sends reported arrived")
-        #expect(driver.registeredCount == 0)
+        #expect(driver.armedCount == 0)
     }
 
     @Test func manyDescriptorsWithInterestChanging() throws {
@@ -149,7 +233,7 @@ import Testing
             let key = try #require(pendingKey(driver.push(.recv(fd: pair.a, buffer: OpBuffer(buffer), flags: 0))))
             reads[key] = i
         }
-        #expect(driver.registeredCount == 200)
+        #expect(driver.armedCount == 200)
 
         // Odd descriptors also wait for writability (interest goes IN → IN|OUT → IN).
         var polls: [OpKey: Int] = [:]
@@ -159,18 +243,18 @@ import Testing
         let writable = try driver.collect(polls.count)
         #expect(Set(writable.map(\.key)) == Set(polls.keys))
         #expect(writable.allSatisfy { (try? $0.result.get()).map { $0 & Int(POLLOUT) != 0 } == true })
-        #expect(driver.registeredCount == 200, "the reads still wait")
+        #expect(driver.armedCount == 200, "the reads still wait")
 
         // Data on even descriptors: their interest goes away, odd ones stay.
         for (i, pair) in pairs.enumerated() where i % 2 == 0 { #expect(write(pair.b, [UInt8(i % 256)]) == 1) }
         let evens = try driver.collect(100)
         #expect(evens.allSatisfy { reads[$0.key]! % 2 == 0 && $0.result == .success(1) })
-        #expect(driver.registeredCount == 100)
+        #expect(driver.armedCount == 100)
 
         for (i, pair) in pairs.enumerated() where i % 2 == 1 { #expect(write(pair.b, [1, 2]) == 2) }
         let odds = try driver.collect(100)
         #expect(odds.allSatisfy { reads[$0.key]! % 2 == 1 && $0.result == .success(2) })
-        #expect(driver.registeredCount == 0)
+        #expect(driver.armedCount == 0)
         #expect(driver.inFlight == 0)
         pairs.removeAll()
         #expect(OpenDescriptors.count() == before)
@@ -184,7 +268,7 @@ import Testing
         let key = try #require(pendingKey(driver.push(.recv(fd: pair.a, buffer: OpBuffer(buffer), flags: 0))))
         driver.cancel(key)
         #expect(driver.inFlight == 1, "cancel only asks; the completion comes from poll")
-        #expect(driver.registeredCount == 0, "the cancelled op no longer waits")
+        #expect(driver.armedCount == 0, "the cancelled op no longer waits")
         driver.cancel(key)  // a second cancel is ignored
 
         let completion = try driver.wait(for: key)
@@ -229,7 +313,7 @@ import Testing
         #expect(
             sendResult == .failure(.errno(.brokenPipe)) || sendResult == .failure(.errno(.connectionReset)),
             "EPIPE or reset, got \(sendResult)")
-        #expect(driver.registeredCount == 0)
+        #expect(driver.armedCount == 0)
     }
 
     @Test func oneBusyDescriptorCannotStarveAnother() throws {
@@ -243,7 +327,7 @@ import Testing
         var eager = 0
         var waiting: Set<OpKey> = []
         for _ in 0..<count {
-            switch driver.push(.recv(fd: busy.a, buffer: OpBuffer(IOBuffer(capacity: 1)), flags: 0)) {
+            switch driver.pushEagerly(.recv(fd: busy.a, buffer: OpBuffer(IOBuffer(capacity: 1)), flags: 0), { _ in }) {
             case .ready(let c):
                 #expect(c.result == .success(1))
                 eager += 1
@@ -302,7 +386,7 @@ import Testing
         }
         let c = try driver.run(.pollOnce(fd: fd, events: UInt32(POLLIN | POLLOUT)))
         #expect(c.result == .success(Int(POLLIN | POLLOUT)), "epoll refuses regular files (EPERM); they are always ready")
-        #expect(driver.registeredCount == 0)
+        #expect(driver.armedCount == 0)
     }
 
     @Test func blockingPipeReadsWaitWithGuardedAttempts() throws {
@@ -328,7 +412,7 @@ import Testing
         let fds = try makePipe(nonBlocking: false)
         defer { fds.forEach { _ = Glibc.close($0) } }
         let key = try #require(pendingKey(driver.push(.write(fd: fds[1], buffer: OpBuffer(IOBuffer(bytes: [1, 2, 3]))))))
-        #expect(driver.registeredCount == 0, "writable promises room for some bytes, a blocking write wants room for all")
+        #expect(driver.armedCount == 0, "writable promises room for some bytes, a blocking write wants room for all")
         #expect(try driver.wait(for: key).result == .success(3))
     }
 
@@ -355,7 +439,7 @@ import Testing
         let both = try driver.collect(2)
         #expect(both.first { $0.key == recv }?.error == .closed)
         #expect(both.first { $0.key == close }?.result == .success(0))
-        #expect(driver.registeredCount == 0)
+        #expect(driver.armedCount == 0)
         #expect(!OpenDescriptors.isOpen(fds[0]))
     }
 

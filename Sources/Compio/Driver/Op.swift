@@ -197,6 +197,17 @@ extension Op {
         }
     }
 
+    /// Whether the op receives from a socket (`recv`, `recvFrom`,
+    /// `recvMessage`). Pushed the ordinary way (not eagerly), such an op is one
+    /// the runtime expects to wait, and the kernel drivers arm readiness before
+    /// the first attempt instead of trying and getting `EAGAIN`.
+    public var isSocketReceive: Bool {
+        switch self {
+        case .recv, .recvFrom, .recvMessage: true
+        default: false
+        }
+    }
+
     /// Whether a successful completion of this op carries a new descriptor.
     public var producesDescriptor: Bool {
         switch self {

@@ -14,7 +14,13 @@ import SystemPackage
 /// (the eager attempts in `push` and the retries in `poll` together; a turn
 /// ends at each `poll`), and one poll hands out at most ``completionsPerPoll``
 /// completions. What the bounds hold back stays queued: the registration is
-/// level-triggered, so the next `epoll_wait` reports it again at once.
+/// level-triggered, so the next `epoll_wait` reports it again at once. A
+/// receive started the ordinary way (``push(_:)``, not ``pushEagerly(_:_:)``)
+/// waits for readiness before its first attempt, as io_uring's
+/// `IORING_RECVSEND_POLL_FIRST` does: the runtime pushes that way the ops it
+/// expects to wait, and the attempt would cost a syscall that says `EAGAIN`.
+/// A descriptor stays in the epoll set from its first wait until the driver
+/// closes it (``EpollInterest``).
 ///
 /// Used from one thread, like every driver; only ``notifier`` crosses threads.
 public final class EpollDriver {
@@ -78,8 +84,22 @@ public final class EpollDriver {
         interests[fd]?.count(direction) ?? 0
     }
 
-    /// Descriptors registered in epoll now, not counting the notifier.
-    public var registeredCount: Int { interests.values.count { $0.registered != 0 } }
+    /// Descriptors epoll will report for a waiting op now, not counting the
+    /// notifier.
+    public var armedCount: Int { interests.values.count { $0.armed != 0 } }
+
+    /// Descriptors in the epoll set now, armed or not, not counting the notifier.
+    public var registeredCount: Int { interests.values.count { $0.isRegistered } }
+
+    /// `epoll_ctl` calls by kind, counted for tests: how many syscalls a wait costs.
+    struct ControlCounts: Equatable {
+        var add = 0
+        var modify = 0
+        var delete = 0
+    }
+
+    /// The `epoll_ctl` calls issued so far.
+    private(set) var controlCounts = ControlCounts()
 
     // MARK: push
 
@@ -99,8 +119,8 @@ public final class EpollDriver {
         BlockingOps.execute(op, socketFlags: CLINUX_SOCK_NONBLOCK)
     }
 
-    private func pushReadiness(_ op: Op, fd: Int32, _ direction: EpollDirection, guarded: Bool) -> PushResult {
-        if interests[fd]?.hasWaiting(direction) != true, spend(fd) {
+    private func pushReadiness(_ op: Op, fd: Int32, _ direction: EpollDirection, guarded: Bool, tryFirst: Bool = true) -> PushResult {
+        if tryFirst, interests[fd]?.hasWaiting(direction) != true, spend(fd) {
             let (result, descriptor) = attempt(op, fd: fd, guarded: guarded)
             if !result.wouldBlock {
                 return .ready(Completion(key: .immediate, op: op, result: result, descriptor: descriptor))
@@ -175,7 +195,7 @@ public final class EpollDriver {
     }
 
     /// Syncs an interest taken out of ``interests`` with epoll and puts it
-    /// back, or among the spares once nothing waits on `fd`.
+    /// back, or among the spares once `fd` is neither waited on nor registered.
     private func store(_ interest: EpollInterest, for fd: Int32) {
         var interest = interest
         if let control = interest.sync() {
@@ -187,8 +207,8 @@ public final class EpollDriver {
                 return
             }
         }
-        if interest.isEmpty {
-            assert(interest.registered == 0, "EpollDriver: empty interest for fd \(fd) still registered")
+        assert(interest.armed == interest.wanted, "EpollDriver: fd \(fd) armed for \(interest.armed), not \(interest.wanted)")
+        if interest.isEmpty && !interest.isRegistered {
             spareInterests.append(interest)
         } else {
             interests[fd] = interest
@@ -201,23 +221,35 @@ public final class EpollDriver {
         body(&interests[fd]!)
     }
 
-    /// Issues `control` for `fd`; the errno on failure. A failed delete is
-    /// ignored: the descriptor was closed, which already removed it from epoll.
+    /// Issues `control` for `fd`, one-shot; the errno on failure. A failed
+    /// delete is ignored: the descriptor was closed, which already removed it
+    /// from epoll. A `MOD` that finds nothing (`ENOENT`: the descriptor was
+    /// closed without the driver, and its number now names another file)
+    /// becomes an `ADD`, and an `ADD` of what is there already a `MOD`.
     private func apply(_ control: EpollControl, _ fd: Int32) -> Int32? {
-        var event = epoll_event()
-        let operation: Int32
         switch control {
         case .add(let mask):
-            operation = EPOLL_CTL_ADD
-            event = epoll_event(events: mask, data: epoll_data_t(u64: UInt64(UInt32(bitPattern: fd))))
+            guard let failure = epollControl(EPOLL_CTL_ADD, fd, mask) else { return nil }
+            return failure == EEXIST ? epollControl(EPOLL_CTL_MOD, fd, mask) : failure
         case .modify(let mask):
-            operation = EPOLL_CTL_MOD
-            event = epoll_event(events: mask, data: epoll_data_t(u64: UInt64(UInt32(bitPattern: fd))))
+            guard let failure = epollControl(EPOLL_CTL_MOD, fd, mask) else { return nil }
+            return failure == ENOENT ? epollControl(EPOLL_CTL_ADD, fd, mask) : failure
         case .delete:
-            operation = EPOLL_CTL_DEL
+            _ = epollControl(EPOLL_CTL_DEL, fd, 0)
+            return nil
         }
-        if epoll_ctl(epollFD, operation, fd, &event) == 0 { return nil }
-        return control == .delete ? nil : errno
+    }
+
+    /// One `epoll_ctl`, counted; the errno on failure.
+    private func epollControl(_ operation: Int32, _ fd: Int32, _ mask: UInt32) -> Int32? {
+        switch operation {
+        case EPOLL_CTL_ADD: controlCounts.add += 1
+        case EPOLL_CTL_MOD: controlCounts.modify += 1
+        default: controlCounts.delete += 1
+        }
+        var event = epoll_event(
+            events: mask | EPOLLONESHOT.rawValue, data: epoll_data_t(u64: UInt64(UInt32(bitPattern: fd))))
+        return epoll_ctl(epollFD, operation, fd, &event) == 0 ? nil : errno
     }
 
     /// Ops whose descriptor epoll refused to watch. `EPERM` means the file does
@@ -248,6 +280,7 @@ public final class EpollDriver {
         // An event for a descriptor nobody waits on any more (its last op was
         // cancelled earlier in this batch) needs nothing.
         guard var interest = interests.removeValue(forKey: fd) else { return }
+        interest.fired()
         for (key, got) in interest.takeReadyPollers(mask) {
             finish(key, .success(Int(got)))
         }
@@ -288,8 +321,10 @@ public final class EpollDriver {
     /// another file).
     private func abandonWaiting(_ fd: Int32, _ error: IOError) {
         guard var interest = interests.removeValue(forKey: fd) else { return }
-        if interest.registered != 0 { _ = apply(.delete, fd) }
+        if interest.isRegistered { _ = apply(.delete, fd) }
+        interest.deregistered()
         for key in interest.removeAll() { finish(key, .failure(error)) }
+        spareInterests.append(interest)
     }
 
     // MARK: poll
@@ -351,9 +386,16 @@ extension EpollDriver: Driver {
     /// Nothing to do: epoll registers descriptors per op.
     public func attach(_ fd: Int32) throws(IOError) {}
 
-    /// Starts `op`: readiness ops are tried at once and complete ready when they
-    /// need not wait; blocking ops go to the pool.
+    /// Starts `op`: readiness ops other than receives are tried at once and
+    /// complete ready when they need not wait; a receive waits for readiness
+    /// first (the runtime pushes this way the ops it expects to wait); blocking
+    /// ops go to the pool.
     public func push(_ op: Op) -> PushResult {
+        start(op, eagerly: false)
+    }
+
+    /// ``push(_:)``, and with `eagerly` a receive tries at once too.
+    private func start(_ op: Op, eagerly: Bool) -> PushResult {
         if isShutDown { return .ready(Completion(key: .immediate, op: op, result: .failure(.shutdown))) }
         if table.isFull { return .ready(Completion(key: .immediate, op: op, result: .failure(.code(EBUSY)))) }
         if op.completesInline { return .ready(Completion(key: .immediate, op: op, result: BlockingOps.execute(op).0)) }
@@ -366,7 +408,7 @@ extension EpollDriver: Driver {
             if case .close(let fd) = op { abandonWaiting(fd, .closed) }
             return pushPool(op)
         case .readiness(let fd, let direction, let guarded):
-            return pushReadiness(op, fd: fd, direction, guarded: guarded)
+            return pushReadiness(op, fd: fd, direction, guarded: guarded, tryFirst: eagerly || !op.isSocketReceive)
         case .connect(let fd):
             return pushConnect(op, fd: fd)
         case .poll(let fd, let events):
@@ -378,16 +420,16 @@ extension EpollDriver: Driver {
 
     /// ``push(_:)``, except that a NOP is ready at once instead of waiting for
     /// the next poll, and a positioned read of data the page cache holds is
-    /// done here instead of on the pool (``PageCacheRead``). Stream
-    /// and socket ops are tried during any push already and come back `.ready`
-    /// when the kernel did not say `EAGAIN`; nothing else finishes without a
-    /// poll, so `others` is never called.
+    /// done here instead of on the pool (``PageCacheRead``), and a receive is
+    /// tried at once like every other stream and socket op: each comes back
+    /// `.ready` when the kernel did not say `EAGAIN`. Nothing else finishes
+    /// without a poll, so `others` is never called.
     public func pushEagerly(_ op: Op, _ others: (consuming Completion) -> Void) -> PushResult {
         if !isShutDown {
             if case .nop = op { return .ready(Completion(key: .immediate, op: op, result: .success(0))) }
             if let cached = PageCacheRead.attempt(op) { return .ready(cached) }
         }
-        return push(op)
+        return start(op, eagerly: true)
     }
 
     /// A waiting op leaves its queue and completes with `ECANCELED` from the

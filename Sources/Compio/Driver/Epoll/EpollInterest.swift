@@ -30,11 +30,12 @@ public enum EpollEvents {
     public static let wakesWriters = output | error | hangUp
 }
 
-/// What the driver must tell epoll after an ``EpollInterest`` changed.
+/// What the driver must tell epoll after an ``EpollInterest`` changed. The
+/// driver adds `EPOLLONESHOT` to every mask.
 public enum EpollControl: Sendable, Hashable {
     /// `EPOLL_CTL_ADD` with these events.
     case add(UInt32)
-    /// `EPOLL_CTL_MOD` to these events.
+    /// `EPOLL_CTL_MOD` to these events (`0`: disarmed, still registered).
     case modify(UInt32)
     /// `EPOLL_CTL_DEL`.
     case delete
@@ -48,19 +49,26 @@ public enum EpollControl: Sendable, Hashable {
 /// reports the descriptor, and after every change asks ``sync()`` which
 /// `epoll_ctl` to issue.
 ///
-/// The registration is level-triggered and exists exactly while some op waits:
-/// ops left queued by the per-turn budget are reported again by the next
-/// `epoll_wait` without a re-arm syscall (one-shot would need a `MOD` after every
-/// event; edge-triggered would lose the readiness the budget left unused). An
-/// empty interest is deleted rather than set to no events because epoll reports
-/// `EPOLLHUP` and `EPOLLERR` even then, which would spin the loop.
+/// The registration is level-triggered and one-shot, and outlives the waits:
+/// the descriptor is added to epoll the first time an op waits on it and stays
+/// until the driver closes it, and each wait arms it again with one `MOD`
+/// (an `ADD` and a `DEL` per wait was two syscalls per echo round trip).
+/// One-shot because an armed interest that nobody waits on would report a
+/// readable descriptor to every `epoll_wait`, and epoll reports `EPOLLHUP`
+/// and `EPOLLERR` whatever the mask: once epoll reported the descriptor, it
+/// stays silent until armed again. Level-triggered because ops left queued by
+/// the per-turn budget, or a receive armed while data already waits, must be
+/// reported by the next `epoll_wait` (an edge would be lost).
 public struct EpollInterest: Sendable {
     private var readers = EpollFifo<OpKey>()
     private var writers = EpollFifo<OpKey>()
     /// `pollOnce` waiters and the events each asked for, in arrival order.
     public private(set) var pollers: [Poller] = []
-    /// The events registered in epoll now; `0`: not registered.
-    public private(set) var registered: UInt32 = 0
+    /// The events epoll will report for the descriptor; `0`: none (disarmed
+    /// or not registered).
+    public private(set) var armed: UInt32 = 0
+    /// Whether the descriptor is in the epoll set (armed or not).
+    public private(set) var isRegistered = false
 
     /// A `pollOnce` waiter.
     public struct Poller: Sendable, Hashable {
@@ -185,27 +193,39 @@ public struct EpollInterest: Sendable {
         return ready
     }
 
-    /// The `epoll_ctl` that brings the registration in line with the waiting
-    /// ops, or `nil` when it already is. Records the new registration: the
-    /// driver must issue the call, or call ``registrationFailed()`` if it fails.
+    /// The `epoll_ctl` that arms the registration for exactly the waiting ops,
+    /// or `nil` when it already is. Records the new registration: the driver
+    /// must issue the call, or call ``registrationFailed()`` if it fails.
+    /// Nothing waiting disarms an armed registration (a cancel) but keeps it.
     public mutating func sync() -> EpollControl? {
         let want = wanted
-        let control: EpollControl?
-        switch (registered, want) {
-        case (0, 0): control = nil
-        case (0, _): control = .add(want)
-        case (_, 0): control = .delete
-        case _ where registered == want: control = nil
-        default: control = .modify(want)
+        if want == armed { return nil }
+        armed = want
+        if !isRegistered {
+            isRegistered = true
+            return .add(want)
         }
-        registered = want
-        return control
+        return .modify(want)
+    }
+
+    /// Records that epoll reported the descriptor: a one-shot registration is
+    /// disarmed until the next ``sync()`` arms it again.
+    public mutating func fired() {
+        armed = 0
     }
 
     /// Records that the `add` or `modify` from ``sync()`` failed: epoll watches
     /// nothing for this descriptor now (a failed `MOD` leaves the old events, but
     /// the driver deletes them then, so the two agree).
     public mutating func registrationFailed() {
-        registered = 0
+        armed = 0
+        isRegistered = false
+    }
+
+    /// Records that the descriptor left the epoll set (`EPOLL_CTL_DEL`, or its
+    /// close): the next wait adds it again.
+    public mutating func deregistered() {
+        armed = 0
+        isRegistered = false
     }
 }

@@ -200,20 +200,11 @@ public final class IoUringDriver {
         unsubmitted.removeAll()
     }
 
-    /// Whether `op` is a socket receive, which ``place(_:_:into:routed:)``
-    /// submits with `IORING_RECVSEND_POLL_FIRST`.
-    private static func isReceive(_ op: Op) -> Bool {
-        switch op {
-        case .recv, .recvFrom, .recvMessage: true
-        default: false
-        }
-    }
-
     /// Puts the op of `key` into `sqe`. `routed` says the table already
     /// records the op as in the ring, so only a datagram header needs storing.
     private func place(_ key: OpKey, _ op: Op, into sqe: UnsafeMutablePointer<io_uring_sqe>, routed: Bool) {
         let header = Self.prepare(op, into: sqe)
-        if receivesPollFirst, Self.isReceive(op) { sqe.pointee.ioprio |= UInt16(IORING_RECVSEND_POLL_FIRST) }
+        if receivesPollFirst, op.isSocketReceive { sqe.pointee.ioprio |= UInt16(IORING_RECVSEND_POLL_FIRST) }
         io_uring_sqe_set_data64(sqe, key.raw)
         if !routed { table.setExtra(key, .ring) }
         if let header { headers[key.index] = header }
