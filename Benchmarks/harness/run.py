@@ -164,17 +164,23 @@ class Harness:
                     server.kill()
                     server.wait()
 
-    def measure_echo(self, key, name, driver, server_cmd, conns, size, pinned, waits_for_exit, reps):
-        samples = []
+    def measure_echo(self, runs, conns, size, pinned, reps):
+        """Measures every server of `runs` ((key, name, driver, cmd, waits) tuples)
+        `reps` times, round-robin: one run of each server, then the next round, so
+        that the host's drift over the minutes a configuration takes falls on all
+        servers alike instead of on whichever ran last."""
+        samples = {key: [] for key, *_ in runs}
         for _ in range(reps):
-            self.quiet()
-            try:
-                samples.append(self.echo_once(server_cmd, conns, size, pinned, waits_for_exit))
-            except Exception as e:
-                print(f"  {key}: FAILED: {e}", file=sys.stderr, flush=True)
-        if samples:
-            self.record(key, "echo", name, driver, samples, "rt/s",
-                        extra={"conns": conns, "size": size, "pinned": pinned})
+            for key, name, driver, server_cmd, waits_for_exit in runs:
+                self.quiet()
+                try:
+                    samples[key].append(self.echo_once(server_cmd, conns, size, pinned, waits_for_exit))
+                except Exception as e:
+                    print(f"  {key}: FAILED: {e}", file=sys.stderr, flush=True)
+        for key, name, driver, _, _ in runs:
+            if samples[key]:
+                self.record(key, "echo", name, driver, samples[key], "rt/s",
+                            extra={"conns": conns, "size": size, "pinned": pinned})
 
     # -- the suites -----------------------------------------------------------
     def bench_nop(self):
@@ -282,12 +288,12 @@ class Harness:
         ] if "io_uring" in self.args.drivers else [])
         configs = [(True, c, s) for c in (1, 64) for s in (64, 4096)] + [(False, 64, s) for s in (64, 4096)]
         for pinned, conns, size in configs:
-            for tag, name, driver, cmd, waits in servers:
-                if (tag.startswith("compio-stream") or tag.startswith("c-uring")) and not pinned:
-                    continue
-                pin = "pinned" if pinned else "unpinned"
-                self.measure_echo(f"echo.{pin}.c{conns}.s{size}.{tag}", f"{name}, {conns} conn{plural(conns)}, {size} B, {pin}",
-                                  driver, cmd, conns, size, pinned, waits, self.args.echo_reps)
+            pin = "pinned" if pinned else "unpinned"
+            runs = [(f"echo.{pin}.c{conns}.s{size}.{tag}", f"{name}, {conns} conn{plural(conns)}, {size} B, {pin}",
+                     driver, cmd, waits)
+                    for tag, name, driver, cmd, waits in servers
+                    if pinned or not (tag.startswith("compio-stream") or tag.startswith("c-uring"))]
+            self.measure_echo(runs, conns, size, pinned, self.args.echo_reps)
 
     def bench_alloc(self):
         print("== Allocations", flush=True)
@@ -468,7 +474,8 @@ def report(h, args, started, command):
     md = lines_md
     md.append(f"- Machine: {platform.node()}, {os.cpu_count()} CPUs ({cpu_model()}), kernel {platform.release()}")
     md.append(f"- Date: {started:%Y-%m-%d %H:%M} UTC; command: `{command}`")
-    md.append(f"- {args.reps} repetitions per figure ({args.echo_reps} for echo), medians; spread = (max-min)/median; "
+    md.append(f"- {args.reps} repetitions per figure ({args.echo_reps} for echo, the servers of one configuration "
+              f"taking turns), medians; spread = (max-min)/median; "
               f"{args.seconds} s per run ({args.echo_seconds} s + {args.echo_warmup} s warm-up for echo)")
     md.append(f"- Quiet check (< 15 % CPU busy over 1 s) before each of {h.quiet_checks} measurements; "
               f"it gave up {h.quiet_gave_up} times (waiting up to {args.quiet_wait} s, 1 s after 3 give-ups in a row)"
