@@ -185,8 +185,7 @@ public final class EpollDriver {
 
     // MARK: readiness
 
-    /// Brings `fd`'s epoll registration in line with its waiting ops, and forgets
-    /// the descriptor once nothing waits on it.
+    /// Arms `fd`'s epoll registration for exactly its waiting ops.
     private func syncInterest(_ fd: Int32) {
         // Moved out, not copied: a copy would share the queues' storage with
         // the dictionary's value and reallocate it on the first change.
@@ -277,8 +276,9 @@ public final class EpollDriver {
 
     /// Retries what `mask` makes worth retrying on `fd`.
     private func descriptorReady(_ fd: Int32, _ mask: UInt32) {
-        // An event for a descriptor nobody waits on any more (its last op was
-        // cancelled earlier in this batch) needs nothing.
+        // An event for a descriptor closed through the driver earlier in this
+        // batch needs nothing. One that nobody waits on any more (its last op
+        // was cancelled) only disarmed it.
         guard var interest = interests.removeValue(forKey: fd) else { return }
         interest.fired()
         for (key, got) in interest.takeReadyPollers(mask) {
@@ -383,7 +383,7 @@ extension EpollDriver: Driver {
     /// whatever the builder's capacity.
     public var maxInFlight: Int { table.capacity }
 
-    /// Nothing to do: epoll registers descriptors per op.
+    /// Nothing to do: epoll registers a descriptor when an op first waits on it.
     public func attach(_ fd: Int32) throws(IOError) {}
 
     /// Starts `op`: readiness ops other than receives are tried at once and
