@@ -168,6 +168,27 @@ import Testing
         #expect(driver.controlCounts == .init(add: 2, modify: 9, delete: 1))
     }
 
+    /// A bad number gets `EBADF` at once, and a huge one does not make the
+    /// descriptor-indexed table grow to it.
+    @Test func badNumbersFailWithoutGrowingTheTable() throws {
+        let driver = try makeDriver()
+        let buffer = IOBuffer(capacity: 4)
+        let before = driver.descriptorTableSize
+        for fd: Int32 in [-1, 1_000_000] {
+            let ops: [Op] = [
+                .recv(fd: fd, buffer: OpBuffer(buffer), flags: 0),
+                .send(fd: fd, buffer: OpBuffer(buffer), flags: 0),
+                .pollOnce(fd: fd, events: UInt32(POLLIN)),
+                .connect(fd: fd, address: SocketAddressBuffer()),
+            ]
+            for op in ops {
+                #expect(try driver.run(op).error == .errno(.badFileDescriptor), "\(op.name) on \(fd)")
+            }
+        }
+        #expect(driver.descriptorTableSize == before)
+        #expect(driver.inFlight == 0)
+    }
+
     /// A descriptor closed behind the driver's back leaves its number in the
     /// driver's records; when the number comes back naming another socket, the
     /// re-arming `MOD` finds nothing (`ENOENT`) and becomes an `ADD`, so a

@@ -47,12 +47,11 @@ public final class EpollDriver {
     @exclusivity(unchecked) private var bridge: PoolBridge
     private let events: UnsafeMutablePointer<epoll_event>
     @exclusivity(unchecked) private var table: OpTable<EpollOpState>
-    @exclusivity(unchecked) private var interests: [Int32: EpollInterest] = [:]
+    @exclusivity(unchecked) private var interests = EpollDescriptorTable()
     /// Emptied interests kept with their queues' capacity, so a descriptor that
     /// waits again (every echo round trip) allocates nothing.
     @exclusivity(unchecked) private var spareInterests: [EpollInterest] = []
     @exclusivity(unchecked) private var ready = EpollFifo<EpollFinished>()
-    @exclusivity(unchecked) private var attemptsThisTurn: [Int32: Int] = [:]
     @exclusivity(unchecked) private var isShutDown = false
 
     /// Creates the epoll instance and registers the notifier's eventfd in it.
@@ -81,15 +80,18 @@ public final class EpollDriver {
     /// Ops waiting for readiness on `fd` in `direction` (tests use it to see
     /// that an op really waited and that queues drain).
     public func waitingCount(_ fd: Int32, _ direction: EpollDirection) -> Int {
-        interests[fd]?.count(direction) ?? 0
+        fd < 0 ? 0 : interests[fd]?.count(direction) ?? 0
     }
 
     /// Descriptors epoll will report for a waiting op now, not counting the
     /// notifier.
-    public var armedCount: Int { interests.values.count { $0.armed != 0 } }
+    public var armedCount: Int { interests.count { $0.armed != 0 } }
 
     /// Descriptors in the epoll set now, armed or not, not counting the notifier.
-    public var registeredCount: Int { interests.values.count { $0.isRegistered } }
+    public var registeredCount: Int { interests.count { $0.isRegistered } }
+
+    /// How many descriptor numbers the per-descriptor table has room for (tests).
+    var descriptorTableSize: Int { interests.size }
 
     /// `epoll_ctl` calls by kind, counted for tests: how many syscalls a wait costs.
     struct ControlCounts: Equatable {
@@ -171,10 +173,7 @@ public final class EpollDriver {
 
     /// Takes one attempt from `fd`'s budget for this turn; false when it is spent.
     private func spend(_ fd: Int32) -> Bool {
-        let used = attemptsThisTurn[fd, default: 0]
-        if used >= Self.budgetPerDescriptor { return false }
-        attemptsThisTurn[fd] = used + 1
-        return true
+        interests.spend(fd, limit: Self.budgetPerDescriptor)
     }
 
     /// Records `key`'s result for the next poll to hand out.
@@ -187,9 +186,7 @@ public final class EpollDriver {
 
     /// Arms `fd`'s epoll registration for exactly its waiting ops.
     private func syncInterest(_ fd: Int32) {
-        // Moved out, not copied: a copy would share the queues' storage with
-        // the dictionary's value and reallocate it on the first change.
-        guard let interest = interests.removeValue(forKey: fd) else { return }
+        guard let interest = interests.take(fd) else { return }
         store(interest, for: fd)
     }
 
@@ -210,14 +207,14 @@ public final class EpollDriver {
         if interest.isEmpty && !interest.isRegistered {
             spareInterests.append(interest)
         } else {
-            interests[fd] = interest
+            interests.put(interest, for: fd)
         }
     }
 
     /// Changes `fd`'s interest in place, made from a spare one if it has none.
     private func withInterest(_ fd: Int32, _ body: (inout EpollInterest) -> Void) {
-        if interests[fd] == nil { interests[fd] = spareInterests.popLast() ?? EpollInterest() }
-        body(&interests[fd]!)
+        if interests[fd] == nil { interests.put(spareInterests.popLast() ?? EpollInterest(), for: fd) }
+        interests.modify(fd, body)
     }
 
     /// Issues `control` for `fd`, one-shot; the errno on failure. A failed
@@ -279,7 +276,7 @@ public final class EpollDriver {
         // An event for a descriptor closed through the driver earlier in this
         // batch needs nothing. One that nobody waits on any more (its last op
         // was cancelled) only disarmed it.
-        guard var interest = interests.removeValue(forKey: fd) else { return }
+        guard var interest = interests.take(fd) else { return }
         interest.fired()
         for (key, got) in interest.takeReadyPollers(mask) {
             finish(key, .success(Int(got)))
@@ -320,7 +317,7 @@ public final class EpollDriver {
     /// (a `close` of the descriptor is on its way; afterwards its number may name
     /// another file).
     private func abandonWaiting(_ fd: Int32, _ error: IOError) {
-        guard var interest = interests.removeValue(forKey: fd) else { return }
+        guard var interest = interests.take(fd) else { return }
         if interest.isRegistered { _ = apply(.delete, fd) }
         interest.deregistered()
         for key in interest.removeAll() { finish(key, .failure(error)) }
@@ -399,7 +396,8 @@ extension EpollDriver: Driver {
         if isShutDown { return .ready(Completion(key: .immediate, op: op, result: .failure(.shutdown))) }
         if table.isFull { return .ready(Completion(key: .immediate, op: op, result: .failure(.code(EBUSY)))) }
         if op.completesInline { return .ready(Completion(key: .immediate, op: op, result: BlockingOps.execute(op).0)) }
-        switch EpollRoute.of(op) {
+        let route = EpollRoute.of(op)
+        switch route {
         case .immediate:
             let key = insert(op)
             finish(key, .success(0))
@@ -407,14 +405,36 @@ extension EpollDriver: Driver {
         case .pool:
             if case .close(let fd) = op { abandonWaiting(fd, .closed) }
             return pushPool(op)
+        case .readiness(let fd, _, _), .connect(let fd), .poll(let fd, _):
+            if let refused = admit(fd) { return .ready(Completion(key: .immediate, op: op, result: .failure(refused))) }
+            return startReadiness(op, route, eagerly: eagerly)
+        case .failed(let error):
+            return .ready(Completion(key: .immediate, op: op, result: .failure(error)))
+        }
+    }
+
+    /// Makes room in ``interests`` for `fd` the first time an op names a
+    /// number beyond it, once `fcntl` says the number is open: what the kernel
+    /// says for a bad one (`EBADF`), without growing the table for it.
+    private func admit(_ fd: Int32) -> IOError? {
+        if interests.covers(fd) { return nil }
+        if fd < 0 || fcntl(fd, F_GETFD) < 0 { return .code(fd < 0 ? EBADF : errno) }
+        interests.grow(toCover: fd)
+        return nil
+    }
+
+    /// Starts a readiness op, a connect or a `pollOnce` (`route`) on a
+    /// descriptor the table covers.
+    private func startReadiness(_ op: Op, _ route: EpollRoute, eagerly: Bool) -> PushResult {
+        switch route {
         case .readiness(let fd, let direction, let guarded):
             return pushReadiness(op, fd: fd, direction, guarded: guarded, tryFirst: eagerly || !op.isSocketReceive)
         case .connect(let fd):
             return pushConnect(op, fd: fd)
         case .poll(let fd, let events):
             return pushPoll(op, fd: fd, events: events)
-        case .failed(let error):
-            return .ready(Completion(key: .immediate, op: op, result: .failure(error)))
+        case .immediate, .pool, .failed:
+            preconditionFailure("EpollDriver: \(op.name) is not a readiness op")
         }
     }
 
@@ -439,7 +459,7 @@ extension EpollDriver: Driver {
         guard table.requestCancel(key) == .issueCancel, let state = table.extra(key) else { return }
         switch state {
         case .waiting(let fd, _, _), .connecting(let fd), .polling(let fd, _):
-            let removed = interests[fd]?.remove(key) ?? false
+            let removed = interests[fd] != nil && interests.modify(fd) { $0.remove(key) }
             precondition(removed, "EpollDriver: waiting op \(key) missing from fd \(fd)'s queues")
             syncInterest(fd)
             finish(key, .failure(.errno(.canceled)))
@@ -455,7 +475,7 @@ extension EpollDriver: Driver {
     @discardableResult
     public func poll(timeout: Duration?, _ body: (consuming Completion) -> Void) throws(IOError) -> Int {
         if isShutDown { return 0 }
-        attemptsThisTurn.removeAll(keepingCapacity: true)
+        interests.startTurn()
         let zero = timeout.map { $0 <= .zero } ?? false
         try wait(until: timeout.map { MonotonicClock.now().advanced(by: $0) }, zero: zero)
         drainPool()
@@ -477,7 +497,7 @@ extension EpollDriver: Driver {
     public func shutdown() {
         if isShutDown { return }
         isShutDown = true
-        for fd in Array(interests.keys) { abandonWaiting(fd, .errno(.canceled)) }
+        for fd in interests.descriptors { abandonWaiting(fd, .errno(.canceled)) }
         for key in table.keys {
             if case .pool(let ticket)? = table.extra(key) { ticket.cancel() }
         }
