@@ -33,9 +33,12 @@ struct EpollDescriptorTable {
         attempts.append(contentsOf: repeatElement((turn: 0, used: 0), count: size - attempts.count))
     }
 
-    /// The interest of `fd`, if it has one.
+    /// The interest of `fd`, if it has one. Borrowed in place: a copy would
+    /// retain and release its queues' storage on every push.
     subscript(fd: Int32) -> EpollInterest? {
-        covers(fd) ? interests[Int(fd)] : nil
+        _read {
+            if covers(fd) { yield interests[Int(fd)] } else { yield nil }
+        }
     }
 
     /// Takes `fd`'s interest out (moved, not copied: a copy would share its
@@ -62,7 +65,7 @@ struct EpollDescriptorTable {
     ///
     /// - Precondition: `fd` has one.
     mutating func modify<R>(_ fd: Int32, _ body: (inout EpollInterest) -> R) -> R {
-        precondition(self[fd] != nil, "EpollDescriptorTable: fd \(fd) has no interest")
+        precondition(covers(fd) && interests[Int(fd)] != nil, "EpollDescriptorTable: fd \(fd) has no interest")
         return body(&interests[Int(fd)]!)
     }
 

@@ -80,7 +80,7 @@ public final class EpollDriver {
     /// Ops waiting for readiness on `fd` in `direction` (tests use it to see
     /// that an op really waited and that queues drain).
     public func waitingCount(_ fd: Int32, _ direction: EpollDirection) -> Int {
-        fd < 0 ? 0 : interests[fd]?.count(direction) ?? 0
+        interests[fd]?.count(direction) ?? 0
     }
 
     /// Descriptors epoll will report for a waiting op now, not counting the
